@@ -18,8 +18,8 @@ from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")  # headless and deterministic; notebooks still display via inline backend
-import matplotlib.pyplot as plt  # noqa: E402
+
+import matplotlib.pyplot as plt
 
 #: Okabe-Ito palette, in the order used for categories.
 OKABE_ITO = (
