@@ -1,0 +1,93 @@
+"""cwp_analysis.notebook: the calls every notebook makes."""
+
+from __future__ import annotations
+
+import hashlib
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+from cwp_analysis import notebook as nb
+from cwp_analysis.disclosure import DisclosureError
+from cwp_analysis.paths import REPO_ROOT
+
+
+@pytest.fixture
+def ctx(tmp_path, monkeypatch):
+    monkeypatch.delenv(nb.READS_ENV, raising=False)
+    return nb.setup("99_test", output_dir=tmp_path / "out", suppression_threshold=7)
+
+
+def test_relative_paths_resolve_against_repo_root():
+    assert nb.resolve_path("data/codebook.yaml") == REPO_ROOT / "data" / "codebook.yaml"
+    assert nb.resolve_path("/abs/file.csv").as_posix() == "/abs/file.csv"
+
+
+def test_synthetic_detection_by_name():
+    assert nb.is_synthetic_path(nb.DEFAULT_SURVEY)
+    assert not nb.is_synthetic_path("data/private/survey.xlsx")
+
+
+def test_file_label_names_file_and_hash(tmp_path):
+    target = tmp_path / "survey.csv"
+    target.write_bytes(b"respondent_id\nA\n")
+    digest = hashlib.sha256(b"respondent_id\nA\n").hexdigest()[:10]
+    assert nb.file_label(target) == f"survey.csv (sha256 {digest})"
+    assert nb.file_label(tmp_path / "absent.csv") == "absent.csv (missing)"
+
+
+def test_setup_context(ctx, tmp_path):
+    assert ctx.survey_is_synthetic and ctx.data_path == REPO_ROOT / nb.DEFAULT_SURVEY
+    assert ctx.data_label.startswith("survey_SYNTHETIC.csv (sha256 ")
+    assert ctx.source_note() == f"Notebook 99_test; data: {ctx.data_label}."
+    assert ctx.output_dir == tmp_path / "out"
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"alpha": 0}, "alpha"), ({"alpha": 1.5}, "alpha"), ({"suppression_threshold": 0}, "suppression_threshold"),
+])
+def test_setup_rejects_bad_parameters(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        nb.setup("99_test", **kwargs)
+
+
+def test_banner_mentions_synthetic_and_what():
+    html = nb.synthetic_banner_html(survey=True, workstar=True)
+    assert "cwp-synthetic-banner" in html and "SYNTHETIC DATA" in html
+    assert "survey and Work Star readings" in html
+
+
+def test_publish_table_suppresses_small_counts_and_writes_csv(ctx):
+    table = pd.DataFrame({"n": [5, 30, 40], "pct": [6.7, 40.0, 53.3]}, index=["a", "b", "c"])
+    disclosed = nb.publish_table(ctx, "t1", table, caption="Test.", count_columns=["n"],
+                                 derived_columns={"pct": "n"}, show=False)
+    # 5 is primary-suppressed; 30 is the smallest other cell of the column, suppressed to protect it.
+    assert disclosed.table["n"].tolist() == ["[c]", "[c]", 40]
+    assert disclosed.table["pct"].tolist() == ["[c]", "[c]", 53.3]
+    written = (ctx.output_dir / "tables" / "t1.csv").read_text()
+    assert written == ",n,pct\na,[c],[c]\nb,[c],[c]\nc,40,53.3\n"
+
+
+def test_publish_table_public_source_is_not_suppressed_but_still_guarded(ctx):
+    table = pd.DataFrame({"partner": ["CELC"], "sep_19": [7]})
+    disclosed = nb.publish_table(ctx, "t2", table, caption="Printed.", index=False, show=False,
+                                 public_source="Table 1 of the report")
+    assert disclosed.table["sep_19"].tolist() == [7] and disclosed.n_primary == 0
+    with pytest.raises(DisclosureError):
+        nb.publish_table(ctx, "t3", pd.DataFrame({"respondent_id": ["SYN-001"], "n": [1]}),
+                         caption="x", show=False, public_source="Table 1 of the report")
+
+
+def test_publish_figure_needs_alt_and_caption(ctx):
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError, match="alt"):
+        nb.publish_figure(ctx, "f", fig, alt=" ", caption="c")
+    path = nb.publish_figure(ctx, "f", fig, alt="An empty plot.", caption="Nothing.")
+    assert path == ctx.output_dir / "figures" / "f.png" and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_publish_value_formats():
+    assert nb.publish_value("x", 1184, ",") == "1,184"
+    assert nb.publish_value("y", 0.4567, ".1%") == "45.7%"
+    assert nb.publish_value("z", "text") == "text"
