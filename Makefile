@@ -27,7 +27,7 @@ $(STAMP): $(LOCK) pyproject.toml
 	@echo "==> installing the pinned environment from $(LOCK) into $(VENV)"
 	@if $(BIN)/python -m pip install --quiet --disable-pip-version-check uv 2>/dev/null \
 	    && $(BIN)/python -m uv --version >/dev/null 2>&1; then \
-	  $(BIN)/python -m uv pip sync --quiet --python $(BIN)/python $(LOCK) && \
+	  $(BIN)/python -m uv pip sync --quiet --compile-bytecode --python $(BIN)/python $(LOCK) && \
 	  $(BIN)/python -m uv pip install --quiet --python $(BIN)/python --no-deps -e . ; \
 	else \
 	  echo "==> uv unavailable, falling back to pip"; \

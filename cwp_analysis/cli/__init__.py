@@ -8,7 +8,10 @@ Each subcommand lives in its own module in this package and defines
 * ``run(args) -> int`` -- does the work and returns the exit status.
 
 Modules are discovered automatically, so adding a command never means
-editing this file.  Errors a user can cause (:class:`~cwp_analysis.errors.CwpError`)
+editing this file.  A module is named after its command (``cwp validate``
+lives in ``validate.py``): when the command is known from the arguments only
+that module is imported, so a command does not pay for the imports of all
+the others.  Errors a user can cause (:class:`~cwp_analysis.errors.CwpError`)
 are printed as one line on stderr, with a non-zero exit status; set
 ``CWP_DEBUG=1`` to see the traceback of an unexpected error.
 """
@@ -26,24 +29,37 @@ from cwp_analysis import __version__
 from cwp_analysis.errors import CwpError, SurveyValidationError
 
 
-def _command_modules():
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
+def command_names() -> list[str]:
+    """Names of the available subcommands (one module per command)."""
+    return sorted(info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_"))
+
+
+def _command_modules(only: str | None = None):
+    for name in command_names():
+        if only is not None and name != only:
             continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        if hasattr(module, "COMMAND") and hasattr(module, "run"):
-            yield module
+        module = importlib.import_module(f"{__name__}.{name}")
+        if getattr(module, "COMMAND", None) != name or not hasattr(module, "run"):
+            raise RuntimeError(f"{module.__name__} must define COMMAND = {name!r} and run(args)")
+        yield module
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the top-level parser with every discovered subcommand."""
+def _requested_command(argv: Sequence[str]) -> str | None:
+    for arg in argv:
+        if not arg.startswith("-"):
+            return arg if arg in command_names() else None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Return the top-level parser with every subcommand, or only with ``only``."""
     parser = argparse.ArgumentParser(
         prog="cwp",
         description="Reproducible analysis of the Coventry Women's Project Partnership evaluation.",
     )
     parser.add_argument("--version", action="version", version=f"cwp-analysis {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in _command_modules():
+    for module in _command_modules(only):
         sub = subparsers.add_parser(module.COMMAND, help=module.HELP, description=module.HELP)
         module.configure(sub)
         sub.set_defaults(_run=module.run)
@@ -52,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return the process exit status."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_requested_command(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help(sys.stderr)
