@@ -133,7 +133,7 @@ class NotebookContext:
 def synthetic_banner_html(*, survey: bool = True, workstar: bool = False) -> str:
     """HTML of the banner shown on pages whose results come from synthetic data."""
     what = " and ".join(
-        w for w, used in (("survey", survey), ("Work Star readings", workstar)) if used
+        w for w, used in (("survey answers", survey), ("Work Star readings", workstar)) if used
     ) or "data"
     return (
         '<div class="cwp-synthetic-banner" role="note" aria-label="Synthetic data">'

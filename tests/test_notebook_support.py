@@ -55,7 +55,7 @@ def test_setup_rejects_bad_parameters(kwargs, message):
 def test_banner_mentions_synthetic_and_what():
     html = nb.synthetic_banner_html(survey=True, workstar=True)
     assert "cwp-synthetic-banner" in html and "SYNTHETIC DATA" in html
-    assert "survey and Work Star readings" in html
+    assert "The survey answers and Work Star readings behind this page are synthetic" in html
 
 
 def test_publish_table_suppresses_small_counts_and_writes_csv(ctx):
