@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
@@ -188,3 +190,55 @@ def test_diverging_figure_saves_identically(help_seeking_summary, tmp_path):
     fig2, _ = likert_figures.diverging_likert_figure(help_seeking_summary)
     two = save_figure(fig2, tmp_path / "b", formats=("png",))[0].read_bytes()
     assert one == two
+
+
+# --- disclosure control of Likert bars ------------------------------------------------
+
+def _summary_from_counts(counts_by_item):
+    from cwp_analysis.describe import likert_summary
+
+    # Build respondent-level answers that give exactly the requested counts per item.
+    n = sum(next(iter(counts_by_item.values())))
+    frame = {"respondent_id": [f"R{i:03d}" for i in range(n)]}
+    for item, counts in counts_by_item.items():
+        answers = []
+        for code, count in zip(range(1, 6), counts):
+            answers += [code] * count
+        frame[item] = pd.array(answers, dtype="Int64")
+    return likert_summary(pd.DataFrame(frame), list(counts_by_item))
+
+
+def test_likert_bars_with_small_counts_are_merged_grouped_or_withheld():
+    from cwp_analysis.figures.likert import suppress_small_segments
+
+    summary = _summary_from_counts({
+        "reflect_skills": (0, 0, 10, 20, 30),      # no small count: shown as is
+        "reflect_understood": (3, 6, 10, 20, 21),  # negatives 3 and 6 small; merged 9 is not: merged
+        "reflect_plans": (0, 3, 5, 20, 32),        # merged negative 3 small; rest 8 and positive 52: two groups
+        "reflect_positive": (0, 0, 2, 28, 30),     # rest 2 small: withheld
+    })
+    shown, treatment = suppress_small_segments(summary, 7)
+    assert treatment == {
+        ("reflect_skills", ""): "shown", ("reflect_understood", ""): "merged",
+        ("reflect_plans", ""): "two groups", ("reflect_positive", ""): "withheld",
+    }
+    understood = shown[shown["item"] == "reflect_understood"].set_index("code")
+    # Merged negative side: 9 of 60 = 15%, drawn as one segment left of the centred neutral (10/60).
+    assert understood.loc[1, "start"] == pytest.approx(-(100 * 5 / 60) - 15.0)
+    assert understood.loc[1, "end"] == pytest.approx(-(100 * 5 / 60))
+    assert understood.loc[2, "start"] == understood.loc[2, "end"]
+    plans = shown[shown["item"] == "reflect_plans"].set_index("code")
+    assert plans.loc[3, "start"] == pytest.approx(-100 * 8 / 60) and plans.loc[3, "end"] == 0
+    assert plans.loc[4, "end"] == pytest.approx(100 * 52 / 60)
+    withheld = shown[shown["item"] == "reflect_positive"]
+    assert (withheld["start"] == 0).all() and (withheld["end"] == 0).all()
+
+
+def test_diverging_figure_alt_text_never_quotes_withheld_bars():
+    from cwp_analysis.figures.likert import diverging_likert_figure
+
+    summary = _summary_from_counts({"reflect_skills": (0, 0, 10, 20, 30), "reflect_positive": (0, 0, 2, 28, 30)})
+    fig, alt = diverging_likert_figure(summary, suppression_threshold=7)
+    assert "Staff help me think positively about my future: withheld" in alt
+    assert not re.search(r"\b3%", alt)  # 2 of 60 would print as 3%
+    plt.close(fig)

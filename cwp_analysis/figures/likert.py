@@ -66,11 +66,104 @@ def _absolute_percent(value, _position) -> str:
     return f"{abs(value):.0f}"
 
 
+def suppress_small_segments(summary: pd.DataFrame, threshold: int) -> tuple[pd.DataFrame, dict]:
+    """Apply disclosure control to a Likert summary before it is drawn.
+
+    A bar whose segments show counts of 1 to ``threshold`` women would
+    disclose them as surely as a table cell.  For each bar (item and
+    timepoint), in order:
+
+    1. if no non-zero answer has a count of ``threshold`` or fewer, the bar
+       is drawn as it is;
+    2. otherwise the answers on each side are merged (all negative answers
+       into one segment, all positive answers into one), and if none of the
+       negative, neutral and positive groups is then a small non-zero count
+       the bar is drawn with the merged sides;
+    3. otherwise, if neither the positive answers nor all the others
+       together (neutral and negative) are a small non-zero count, the bar
+       is drawn as two segments: positive to the right of zero, the rest to
+       the left, in the neutral colour;
+    4. otherwise the whole bar is withheld (drawn empty and labelled).
+
+    Zero counts are not small: "nobody" discloses nobody.  The geometry
+    (``start``, ``end``, shares) is recomputed for merged bars and blanked
+    for withheld ones.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        Output of :func:`cwp_analysis.describe.likert_summary` (with ``count``).
+    threshold : int
+        Largest count suppressed.
+
+    Returns
+    -------
+    summary : pandas.DataFrame
+        A copy with merged or blanked segments.
+    treatment : dict
+        ``{(item, timepoint): "shown" | "merged" | "two groups" | "withheld"}``.
+    """
+    if "count" not in summary.columns:
+        raise ValueError("likert summary needs a 'count' column for disclosure control")
+    if isinstance(threshold, bool) or int(threshold) < 1:
+        raise ValueError(f"threshold must be a positive whole number, got {threshold!r}")
+    frame = summary.reset_index(drop=True).copy()
+    tp = [t if isinstance(t, str) else "" for t in frame["timepoint"]]
+    treatment: dict = {}
+
+    def small(values) -> bool:
+        return any(1 <= int(v) <= threshold for v in values)
+
+    for key, rows in frame.groupby([frame["item"], pd.Series(tp, index=frame.index)], sort=False):
+        counts = rows["count"].astype(int)
+        if not small(counts):
+            treatment[key] = "shown"
+            continue
+        groups = {cat: int(counts[rows["category"] == cat].sum()) for cat in ("negative", "neutral", "positive")}
+        n = max(int(counts.sum()), 1)
+        rest = groups["negative"] + groups["neutral"]
+        if small(groups.values()) and not small((groups["positive"], rest)):
+            treatment[key] = "two groups"
+            frame.loc[rows.index, ["start", "end"]] = 0.0
+            neutral_idx = rows.index[rows["category"] == "neutral"]
+            negative_idx = rows.index[rows["category"] == "negative"]
+            rest_idx = neutral_idx[0] if len(neutral_idx) else negative_idx[0]
+            frame.loc[rest_idx, "start"] = -100.0 * rest / n
+            frame.loc[rows.index[rows["category"] == "negative"], ["start", "end"]] = -100.0 * rest / n
+            frame.loc[rest_idx, "start"] = -100.0 * rest / n
+            pos_idx = rows.index[rows["category"] == "positive"]
+            if len(pos_idx):
+                frame.loc[pos_idx[0], "end"] = 100.0 * groups["positive"] / n
+            frame.loc[rows.index, ["percent", "negative_pct", "neutral_pct"]] = np.nan
+            frame.loc[rows.index, "positive_pct"] = 100.0 * groups["positive"] / n
+            frame.loc[rows.index, "rest_pct"] = 100.0 * rest / n
+            continue
+        if small(groups.values()):
+            treatment[key] = "withheld"
+            frame.loc[rows.index, ["start", "end"]] = 0.0
+            frame.loc[rows.index, ["percent", "negative_pct", "neutral_pct", "positive_pct"]] = np.nan
+            continue
+        treatment[key] = "merged"
+        neutral = 100.0 * groups["neutral"] / n
+        neg_codes = rows.index[rows["category"] == "negative"]
+        pos_codes = rows.index[rows["category"] == "positive"]
+        for idx in list(neg_codes) + list(pos_codes):
+            edge = -neutral / 2 if idx in neg_codes else neutral / 2
+            frame.loc[idx, ["start", "end"]] = edge
+        if len(neg_codes):
+            frame.loc[neg_codes[0], "start"] = -neutral / 2 - 100.0 * groups["negative"] / n
+        if len(pos_codes):
+            frame.loc[pos_codes[-1], "end"] = neutral / 2 + 100.0 * groups["positive"] / n
+        frame.loc[rows.index, "percent"] = np.nan
+    return frame, treatment
+
+
 def diverging_likert_figure(
     summary: pd.DataFrame,
     *,
     title: str | None = None,
     figsize: tuple[float, float] | None = None,
+    suppression_threshold: int | None = None,
 ):
     """Diverging stacked bar chart of Likert items.
 
@@ -82,6 +175,10 @@ def diverging_likert_figure(
     title : str, optional
     figsize : tuple of float, optional
         Defaults to a height that grows with the number of bars.
+    suppression_threshold : int, optional
+        Apply :func:`suppress_small_segments` first (always do so for survey
+        data that will be published): bars with small counts are merged
+        or withheld, and the alt text says which.
 
     Returns
     -------
@@ -99,6 +196,9 @@ def diverging_likert_figure(
     positive shares.
     """
     _require_columns(summary, _SUMMARY_COLUMNS, "likert summary")
+    treatment: dict = {}
+    if suppression_threshold is not None:
+        summary, treatment = suppress_small_segments(summary, suppression_threshold)
     frame = summary.reset_index(drop=True).copy()
     frame["_tp"] = [tp if isinstance(tp, str) else "" for tp in frame["timepoint"]]
     codes = list(dict.fromkeys(frame["code"]))
@@ -108,7 +208,8 @@ def diverging_likert_figure(
         got = frame.loc[(frame["item"] == item) & (frame["_tp"] == tp), "code"].tolist()
         if got != codes:
             raise ValueError(f"likert summary: item {item!r} does not have exactly the codes {codes} in scale order")
-    if frame[["start", "end", "percent"]].isna().any().any():
+    if frame[["start", "end"]].isna().any().any() or (
+            not treatment and frame["percent"].isna().any()):
         raise ValueError("likert summary has missing segment positions or percentages")
     colours = dict(zip(codes, _scale_colours(len(codes))))
     height = figsize or (8.0, 1.2 + 0.45 * len(bars))
@@ -123,12 +224,17 @@ def diverging_likert_figure(
         lows = frame.groupby(["item", "_tp"], sort=False)["start"].min().loc[bars]
         highs = frame.groupby(["item", "_tp"], sort=False)["end"].max().loc[bars]
         for yi, key in zip(y, bars):
-            ax.annotate(f"{first.at[key, 'negative_pct']:.0f}%", (lows[key], yi), xytext=(-3, 0),
+            if treatment.get(key) == "withheld":
+                ax.annotate("withheld: small counts", (0, yi), ha="center", va="center", fontsize=8,
+                            color="#555555")
+                continue
+            left_pct = first.at[key, "rest_pct"] if treatment.get(key) == "two groups" else first.at[key, "negative_pct"]
+            ax.annotate(f"{left_pct:.0f}%", (lows[key], yi), xytext=(-3, 0),
                         textcoords="offset points", ha="right", va="center", fontsize=8)
             ax.annotate(f"{first.at[key, 'positive_pct']:.0f}%", (highs[key], yi), xytext=(3, 0),
                         textcoords="offset points", ha="left", va="center", fontsize=8)
         ax.axvline(0, color="black", linewidth=0.8)
-        reach = max(float(-lows.min()), float(highs.max()), 1.0)
+        reach = max(float(-lows.min()), float(highs.max()), 20.0)
         ax.set_xlim(-(reach + 15), reach + 15)
         ax.xaxis.set_major_formatter(FuncFormatter(_absolute_percent))
         ax.set_yticks(y, [_row_label(first.at[k, "label"], k[1] or None, bool(first.at[k, "reverse"])) for k in bars])
@@ -151,9 +257,17 @@ def diverging_likert_figure(
     for key in bars:
         row = first.loc[key]
         name = _row_label(row["label"], key[1] or None, bool(row["reverse"]))
+        if treatment.get(key) == "withheld":
+            parts.append(f"{name}: withheld because some answers were given by too few women")
+            continue
+        if treatment.get(key) == "two groups":
+            parts.append(f"{name}: {row['positive_pct']:.0f}% positive, {row['rest_pct']:.0f}% neutral or "
+                         f"negative (n={int(row['n'])}; grouped to protect small counts)")
+            continue
+        merged = " (answers on each side merged to protect small counts)" if treatment.get(key) == "merged" else ""
         parts.append(
             f"{name}: {row['positive_pct']:.0f}% positive, {row['neutral_pct']:.0f}% neutral, "
-            f"{row['negative_pct']:.0f}% negative (n={int(row['n'])})"
+            f"{row['negative_pct']:.0f}% negative (n={int(row['n'])}){merged}"
         )
     alt_text = (
         f"Diverging stacked bar chart of {len(bars)} item(s) on a {len(codes)}-point scale {scale_text}; "
