@@ -113,7 +113,7 @@ def test_synthetic_banner_is_visible_and_screenshots(site_url, browser, built_bo
     shots = REPO_ROOT / "build" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(f"{site_url}/index.html", wait_until="load")
+    page.goto(f"{site_url}/{toc_files()[0]}.html", wait_until="load")
     banner = page.locator(".cwp-synthetic-banner").first
     assert banner.is_visible()
     assert "SYNTHETIC" in banner.inner_text()
