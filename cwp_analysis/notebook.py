@@ -23,16 +23,25 @@ from pathlib import Path
 
 import pandas as pd
 
-from cwp_analysis.disclosure import DisclosedTable, disclose, refuse_respondent_level
+from cwp_analysis.disclosure import (
+    DEFAULT_MARKER,
+    MAX_LABEL_LENGTH,
+    DisclosedTable,
+    disclose,
+    refuse_respondent_level,
+)
 from cwp_analysis.figures.style import apply_house_style, close, save_figure
 from cwp_analysis.paths import REPO_ROOT
 
 __all__ = [
     "DEFAULT_SURVEY",
     "DEFAULT_WORKSTAR",
+    "NO_PEOPLE_CLASS",
+    "NO_PEOPLE_NOTE",
     "NotebookContext",
     "file_label",
     "is_synthetic_path",
+    "publish_claim_values",
     "publish_figure",
     "publish_notes",
     "publish_table",
@@ -46,6 +55,10 @@ __all__ = [
 DEFAULT_SURVEY = "data/synthetic/survey_SYNTHETIC.csv"
 #: Default Work Star file (synthetic).
 DEFAULT_WORKSTAR = "data/synthetic/workstar_SYNTHETIC.csv"
+#: HTML class of a published table that counts no people (``publish_table(..., people_counts=False)``).
+NO_PEOPLE_CLASS = "cwp-no-people-counts"
+#: Caption note of such a table (the disclosure scanner skips tables whose caption says "no people").
+NO_PEOPLE_NOTE = "No people are counted in this table."
 #: Environment variable through which ``cwp build`` asks a notebook to record the files it reads.
 READS_ENV = "CWP_READS_FILE"
 
@@ -234,9 +247,19 @@ def setup(
     return ctx
 
 
-def _table_html(table: pd.DataFrame, caption: str, *, index: bool, css: str = "cwp-table") -> str:
+def _table_html(table: pd.DataFrame, caption: str, *, index: bool, css: str = "cwp-table",
+                attributes: dict | None = None) -> str:
     body = table.to_html(index=index, classes=css, border=0, na_rep="", escape=True)
+    if attributes:
+        extra = "".join(f' {key}="{html.escape(value, quote=True)}"' for key, value in attributes.items())
+        body = body.replace("<table", "<table" + extra, 1)
     return f'<p class="cwp-table-caption"><strong>{html.escape(caption)}</strong></p>{body}'
+
+
+def _unsuppressed(table: pd.DataFrame, threshold: int, marker: str) -> DisclosedTable:
+    mask = pd.DataFrame(False, index=table.index, columns=table.columns)
+    return DisclosedTable(table=table.copy(), suppressed=mask, primary=mask, n_primary=0, n_secondary=0,
+                          n_derived=0, threshold=threshold, marker=marker)
 
 
 def publish_table(
@@ -248,6 +271,8 @@ def publish_table(
     index: bool = True,
     show: bool = True,
     public_source: str | None = None,
+    people_counts: bool = True,
+    max_text_length: int | None = None,
     **disclose_options,
 ) -> DisclosedTable:
     """Pass a table through disclosure control, save it as CSV and display it.
@@ -272,6 +297,20 @@ def publish_table(
         respondent-level and free-text guards still apply, and the HTML
         table carries the class ``cwp-public-source`` so the disclosure
         scanner can tell it from the project's own tables.
+    people_counts : bool, default True
+        False for a table that counts no people: numbers of claims,
+        p-values, ranks, design figures, planning text.  Such a table has
+        nothing to suppress, so disclosure control is skipped, but the
+        respondent-level and free-text guards
+        (:func:`cwp_analysis.disclosure.refuse_respondent_level`) still run.
+        The caption gets :data:`NO_PEOPLE_NOTE`, and the HTML table the class
+        :data:`NO_PEOPLE_CLASS` and ``data-cwp-count-columns="[]"``, the
+        attribute by which :mod:`cwp_analysis.disclosure_scan` learns that a
+        table declares no count columns.
+    max_text_length : int, optional
+        Only with ``people_counts=False``: the free-text guard's limit, for
+        tables of the project's own longer text (default
+        :data:`cwp_analysis.disclosure.MAX_LABEL_LENGTH`).
     **disclose_options
         Passed to :func:`cwp_analysis.disclosure.disclose` (``count_columns``,
         ``derived_columns``, ``secondary``, ...); the threshold is the
@@ -280,16 +319,30 @@ def publish_table(
     Returns
     -------
     DisclosedTable
+
+    Raises
+    ------
+    ValueError
+        When ``people_counts=False`` is combined with a
+        :class:`DisclosedTable`, ``public_source`` or disclosure options, or
+        ``max_text_length`` is given for a table that counts people.
+    cwp_analysis.disclosure.DisclosureError
+        For a respondent-level table or free text.
     """
-    if isinstance(table, DisclosedTable):
+    if not people_counts:
+        if isinstance(table, DisclosedTable) or public_source or disclose_options:
+            raise ValueError(f"table {name!r}: people_counts=False takes a plain DataFrame, without "
+                             "public_source or disclosure options")
+        refuse_respondent_level(table, max_text_length=MAX_LABEL_LENGTH if max_text_length is None
+                                else max_text_length)
+        disclosed = _unsuppressed(table, ctx.suppression_threshold, DEFAULT_MARKER)
+    elif max_text_length is not None:
+        raise ValueError(f"table {name!r}: max_text_length applies only to tables that count no people")
+    elif isinstance(table, DisclosedTable):
         disclosed = table
     elif public_source:
         refuse_respondent_level(table)
-        mask = pd.DataFrame(False, index=table.index, columns=table.columns)
-        disclosed = DisclosedTable(
-            table=table.copy(), suppressed=mask, primary=mask, n_primary=0, n_secondary=0,
-            n_derived=0, threshold=ctx.suppression_threshold, marker="",
-        )
+        disclosed = _unsuppressed(table, ctx.suppression_threshold, "")
     else:
         disclosed = disclose(table, threshold=ctx.suppression_threshold, **disclose_options)
     target = ctx.output_dir / "tables" / f"{name}.csv"
@@ -302,8 +355,15 @@ def publish_table(
             note = f"As printed in {public_source}; already public, shown without suppression."
         else:
             note = ctx.source_note(survey=bool(ctx.data_label), workstar=bool(ctx.workstar_label))
-        css = "cwp-table cwp-public-source" if public_source else "cwp-table"
-        _display(HTML(_table_html(disclosed.table, f"{caption} {note}", index=index, css=css)))
+        css, attributes = "cwp-table", None
+        if public_source:
+            css += " cwp-public-source"
+        if not people_counts:
+            css += f" {NO_PEOPLE_CLASS}"
+            note = f"{NO_PEOPLE_NOTE} {note}"
+            attributes = {"data-cwp-count-columns": "[]"}
+        _display(HTML(_table_html(disclosed.table, f"{caption} {note}", index=index, css=css,
+                                  attributes=attributes)))
     return disclosed
 
 
@@ -401,3 +461,35 @@ def publish_value(name: str, value, fmt: str | None = None) -> str:
     text = format(value, fmt) if fmt else str(value)
     _glue(name, text)
     return text
+
+
+def publish_claim_values(claims, fmt: str | None = "g") -> dict[str, str]:
+    """Glue the figures the report printed, for quoting in the prose.
+
+    Parameters
+    ----------
+    claims : iterable of str, or mapping of str to str
+        Claim ids of ``data/published/claims.csv``, each glued under its own
+        id; or ``{glue name: claim id}``.
+    fmt : str, optional
+        A :func:`format` spec applied to each claim's ``value``.
+
+    Returns
+    -------
+    dict
+        ``{glue name: glued text}``.
+
+    Raises
+    ------
+    KeyError
+        For a claim id not in the claims table.
+
+    Examples
+    --------
+    >>> publish_claim_values({"n_women": "survey_n"}, ".0f")
+    {'n_women': '68'}
+    """
+    from cwp_analysis import published
+
+    names = dict(claims) if isinstance(claims, dict) else {claim_id: claim_id for claim_id in claims}
+    return {name: publish_value(name, published.claim(claim_id).value, fmt) for name, claim_id in names.items()}

@@ -91,3 +91,63 @@ def test_publish_value_formats():
     assert nb.publish_value("x", 1184, ",") == "1,184"
     assert nb.publish_value("y", 0.4567, ".1%") == "45.7%"
     assert nb.publish_value("z", "text") == "text"
+
+
+def test_publish_table_without_people_counts_skips_suppression(ctx, monkeypatch):
+    shown = []
+    monkeypatch.setattr(nb, "_display", shown.append)
+    table = pd.DataFrame({"scope": ["survey", "Total"], "claims": [3, 5]})
+    disclosed = nb.publish_table(ctx, "claims", table, caption="Claims by scope.", index=False,
+                                 people_counts=False)
+    # 3 and 5 are numbers of claims, not of women: shown as they are
+    assert disclosed.table["claims"].tolist() == [3, 5] and disclosed.n_primary == 0
+    assert not disclosed.suppressed.to_numpy().any()
+    assert (ctx.output_dir / "tables" / "claims.csv").read_text() == "scope,claims\nsurvey,3\nTotal,5\n"
+    page = shown[0].data
+    assert 'class="dataframe cwp-table cwp-no-people-counts"' in page
+    assert 'data-cwp-count-columns="[]"' in page
+    assert "Claims by scope. No people are counted in this table. Notebook 99_test" in page
+
+
+def test_publish_table_without_people_counts_still_guards(ctx):
+    with pytest.raises(DisclosureError, match="identifier"):
+        nb.publish_table(ctx, "ids", pd.DataFrame({"respondent_id": ["SYN-001"], "p": [0.5]}), caption="x",
+                         show=False, people_counts=False)
+    long_text = pd.DataFrame({"indicator": ["x" * 200]})
+    with pytest.raises(DisclosureError, match="free text"):
+        nb.publish_table(ctx, "plan", long_text, caption="x", show=False, people_counts=False)
+    # the project's own longer text passes with a raised limit, which is refused for tables that count people
+    assert nb.publish_table(ctx, "plan", long_text, caption="x", show=False, people_counts=False,
+                            max_text_length=240).table.equals(long_text)
+    with pytest.raises(ValueError, match="max_text_length"):
+        nb.publish_table(ctx, "plan", long_text, caption="x", show=False, max_text_length=240)
+
+
+def test_publish_table_without_people_counts_refuses_disclosure_options(ctx):
+    table = pd.DataFrame({"n": [3]})
+    with pytest.raises(ValueError, match="people_counts=False"):
+        nb.publish_table(ctx, "t", table, caption="x", show=False, people_counts=False, count_columns=["n"])
+    with pytest.raises(ValueError, match="people_counts=False"):
+        nb.publish_table(ctx, "t", table, caption="x", show=False, people_counts=False, public_source="Table 1")
+
+
+def test_no_people_tables_are_exempt_in_the_disclosure_scan(ctx, monkeypatch):
+    from cwp_analysis.disclosure_scan import scan_html
+
+    shown = []
+    monkeypatch.setattr(nb, "_display", shown.append)
+    table = pd.DataFrame({"claim": ["a", "b"], "women": [3, 40]})
+    nb.publish_table(ctx, "claims", table, caption="Claims.", index=False, people_counts=False)
+    nb.publish_table(ctx, "women", table, caption="Women.", index=False, count_columns=["women"], secondary=False)
+    assert list(scan_html(shown[0].data, name="claims.html")) == []
+    assert list(scan_html(shown[1].data, name="women.html")) == []  # 3 was suppressed
+    unsuppressed = shown[1].data.replace("[c]", "3")
+    assert [f.rule for f in scan_html(unsuppressed, name="women.html")] == ["small-count"]
+
+
+def test_publish_claim_values_glues_the_printed_figures():
+    assert nb.publish_claim_values(["survey_n"], ".0f") == {"survey_n": "68"}
+    assert nb.publish_claim_values({"women": "interviews_women_n", "staff": "interviews_staff_n"}, "g") == \
+        {"women": "5", "staff": "4"}
+    with pytest.raises(KeyError, match="no_such_claim"):
+        nb.publish_claim_values(["no_such_claim"])
