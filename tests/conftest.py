@@ -19,6 +19,8 @@ from filelock import FileLock
 
 from cwp_analysis.paths import REPO_ROOT
 
+# Headless figures in the test process itself; kernels started by the
+# pipeline get the inline backend explicitly (see cwp_analysis.pipeline).
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 

@@ -111,5 +111,7 @@ def test_figures_have_alt_text_and_sourced_captions(built_book):
         html = page.read_text(encoding="utf-8")
         for img in re.findall(r"<img[^>]*>", html):
             assert re.search(r'alt="[^"]{10,}"', img), f"{page.name}: image without alt text: {img[:120]}"
+        for figure in re.findall(r"<figure[^>]*>(.*?)</figure>", html, re.S):
+            assert "<img" in figure, f"{page.name}: a figure rendered without its image"
         for caption in re.findall(r'<span class="caption-text">(.*?)</span>\s*<a class="headerlink"', html, re.S):
             assert "Notebook " in caption, f"{page.name}: caption does not name its notebook: {caption[:120]}"

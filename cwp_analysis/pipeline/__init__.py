@@ -366,6 +366,9 @@ def build(
             READS_EXCLUDE_ENV: os.pathsep.join(str(p) for p in (cache_dir, out_dir, outputs_dir)),
             READS_INCLUDE_ENV: os.pathsep.join(include),
             "PYTHONHASHSEED": "0",
+            # Figures are glued from the inline backend's PNG; a caller's MPLBACKEND=Agg
+            # (common in CI and test runs) would leave glued figures as bare text.
+            "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         }
         entries: dict[str, CacheEntry] = {}
         tasks: list[NotebookTask] = []
