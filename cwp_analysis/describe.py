@@ -37,9 +37,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
 
 from cwp_analysis.codebook import Codebook, Scale, Variable, load_codebook
+from cwp_analysis.stats import wilson_interval
 
 __all__ = [
     "Proportion",
@@ -84,7 +84,7 @@ def _check_data(data) -> pd.DataFrame:
 
 
 def _wilson_percent(counts, n: int, confidence: float) -> tuple[np.ndarray, np.ndarray]:
-    low, high = proportion_confint(np.asarray(counts), n, alpha=1 - confidence, method="wilson")
+    low, high = wilson_interval(np.asarray(counts), n, alpha=1 - confidence)
     return np.asarray(low, dtype=float) * 100, np.asarray(high, dtype=float) * 100
 
 
@@ -367,7 +367,7 @@ def share_of_codes(
     table = frequency_table(data, variable, cb, confidence=confidence, timepoint=timepoint)
     count = int(table.loc[table["code"].isin(chosen), "count"].sum())
     n = int(table["n"].iloc[0])
-    low, high = proportion_confint(count, n, alpha=1 - confidence, method="wilson")
+    low, high = wilson_interval(count, n, alpha=1 - confidence)
     return Proportion(
         variable=variable,
         timepoint=timepoint,

@@ -39,11 +39,10 @@ import numpy as np
 import pandas as pd
 import yaml
 from scipy import stats as sps
-from statsmodels.stats.proportion import proportion_confint
 
 from cwp_analysis.errors import DataFileError
 from cwp_analysis.paths import data_file
-from cwp_analysis.stats import wilcoxon_signed_rank
+from cwp_analysis.stats import wilcoxon_signed_rank, wilson_interval
 
 __all__ = [
     "PopulationNorm",
@@ -436,7 +435,7 @@ def _paired_t_interval(before: np.ndarray, after: np.ndarray, confidence: float,
 
 
 def _wilson(count: int, nobs: int, confidence: float) -> tuple[float, float]:
-    low, high = proportion_confint(count, nobs, alpha=1 - confidence, method="wilson")
+    low, high = wilson_interval(count, nobs, alpha=1 - confidence)
     return float(low), float(high)
 
 

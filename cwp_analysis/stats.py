@@ -46,7 +46,7 @@ from scipy import stats as _sps
 from statsmodels.stats.contingency_tables import mcnemar as _sm_mcnemar
 from statsmodels.stats.multitest import multipletests as _multipletests
 from statsmodels.stats.power import TTestPower as _TTestPower
-from statsmodels.stats.proportion import proportion_confint as _proportion_confint
+from statsmodels.stats.proportion import proportion_confint as _sm_proportion_confint
 
 __all__ = [
     "ITEM_KINDS",
@@ -57,6 +57,7 @@ __all__ = [
     "ProportionResult",
     "WilcoxonResult",
     "adjust_pvalues",
+    "wilson_interval",
     "mcnemar_test",
     "minimum_detectable_effect",
     "outcome_table",
@@ -415,6 +416,30 @@ def _signed_rank_test(d: np.ndarray, zero_method: str, correction: bool, method:
     )
 
 
+def wilson_interval(count, nobs, *, alpha: float = 0.05):
+    """Wilson score interval for ``count`` successes out of ``nobs``, as proportions.
+
+    A thin wrapper of :func:`statsmodels.stats.proportion.proportion_confint`
+    with ``method="wilson"`` that removes its floating-point residue: for
+    0 of n statsmodels returns a lower bound of about 1e-15 rather than 0,
+    an interval that excludes its own estimate.  The bounds are clipped so
+    that ``low <= count / nobs <= high`` and ``0 <= low``, ``high <= 1``.
+    Works elementwise on arrays.
+
+    Examples
+    --------
+    >>> wilson_interval(0, 12)[0]
+    0.0
+    """
+    low, high = _sm_proportion_confint(count, nobs, alpha=alpha, method="wilson")
+    estimate = np.asarray(count, dtype=float) / np.asarray(nobs, dtype=float)
+    low = np.clip(np.minimum(np.asarray(low, dtype=float), estimate), 0.0, 1.0)
+    high = np.clip(np.maximum(np.asarray(high, dtype=float), estimate), 0.0, 1.0)
+    if low.ndim == 0:
+        return float(low), float(high)
+    return low, high
+
+
 def wilcoxon_signed_rank(
     before: Any,
     after: Any,
@@ -696,7 +721,7 @@ def proportion_positive(
     if nobs == 0:
         raise ValueError("no non-missing values: the proportion is undefined")
     count = int(np.isin(x, codes).sum())
-    low, high = _proportion_confint(count, nobs, alpha=alpha, method="wilson")
+    low, high = wilson_interval(count, nobs, alpha=alpha)
     return ProportionResult(
         count=count,
         nobs=nobs,
@@ -1011,8 +1036,8 @@ def outcome_table(
     before_pos = (before_counts * positive).sum(axis=1)
     after_pos = (after_counts * positive).sum(axis=1)
     safe_n = np.where(n_pairs > 0, n_pairs, 1.0)
-    b_lo, b_hi = _proportion_confint(before_pos, safe_n, alpha=alpha, method="wilson")
-    a_lo, a_hi = _proportion_confint(after_pos, safe_n, alpha=alpha, method="wilson")
+    b_lo, b_hi = wilson_interval(before_pos, safe_n, alpha=alpha)
+    a_lo, a_hi = wilson_interval(after_pos, safe_n, alpha=alpha)
     has_pairs = n_pairs > 0
     pct = {
         "before_positive_pct": 100.0 * before_pos / safe_n,

@@ -873,3 +873,38 @@ def share_text(disclosed: DisclosedTable, rows: Sequence, *, count_column="Count
         raise ValueError("the base is zero: the share is undefined")
     total = sum(int(c) for c in disclosed.table.loc[rows, count_column])
     return f"{format(total / base * 100, fmt)}{suffix}"
+
+
+def largest_rise_text(outcomes: pd.DataFrame, shown: pd.Series) -> str:
+    """Describe the item whose positive share rose most, among items whose shares are published.
+
+    Parameters
+    ----------
+    outcomes : pandas.DataFrame
+        :func:`cwp_analysis.stats.outcome_table` output indexed by item, with
+        ``label``, ``before_positive_pct`` and ``after_positive_pct``.
+    shown : pandas.Series of bool
+        Items whose before and after shares survived disclosure control
+        (:func:`shown_rows`); withheld shares are never used.
+
+    Returns
+    -------
+    str
+        ``'"<label>" (<n> percentage points)'``, or a sentence saying that
+        every share is withheld.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"label": ["A", "B"], "before_positive_pct": [20.0, 30.0],
+    ...                       "after_positive_pct": [50.0, 45.0]}, index=["a", "b"])
+    >>> largest_rise_text(frame, pd.Series([True, True], index=["a", "b"]))
+    '"A" (30 percentage points)'
+    >>> largest_rise_text(frame, pd.Series([False, False], index=["a", "b"]))
+    'no item (every share is withheld by disclosure control)'
+    """
+    rise = (outcomes["after_positive_pct"] - outcomes["before_positive_pct"])[shown.reindex(outcomes.index, fill_value=False)]
+    rise = rise.dropna()
+    if rise.empty:
+        return "no item (every share is withheld by disclosure control)"
+    best = rise.idxmax()
+    return f'"{outcomes.loc[best, "label"]}" ({rise.loc[best]:.0f} percentage points)'

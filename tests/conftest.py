@@ -53,8 +53,10 @@ def build_book_into(root: Path, *, data_path: Path | None = None, jobs: int = 2)
 
 
 def _shared_build(tmp_path_factory, name: str, **options) -> BuiltBook:
-    # With xdist every worker has its own basetemp; its parent is shared by the session.
-    shared = tmp_path_factory.getbasetemp().parent / name
+    # With xdist every worker has its own basetemp and their parent is this
+    # session's; without xdist that parent outlives the session, so use basetemp.
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / name
     shared.mkdir(parents=True, exist_ok=True)
     marker = shared / "built.json"
     with FileLock(str(shared / ".lock")):

@@ -310,9 +310,20 @@ def before_after_figure(
     Returns
     -------
     figure : matplotlib.figure.Figure
-        Two bars per item (before, after): ``2 x items`` bar patches.
+        Two bars per item (before, after): ``2 x items`` bar patches.  When
+        ``outcomes`` has no rows (every share withheld by disclosure
+        control, as happens with small samples) the figure is an empty
+        panel saying so.
     alt_text : str
     """
+    if isinstance(outcomes, pd.DataFrame) and outcomes.empty:
+        with house_style():
+            fig, ax = plt.subplots(figsize=figsize or (7.0, 1.6))
+            ax.axis("off")
+            ax.text(0.5, 0.5, "All shares withheld by disclosure control (too few women per answer).",
+                    ha="center", va="center", fontsize=10, color="#555555", transform=ax.transAxes)
+        return fig, ("No bars: every before/after share rests on too few women to publish, "
+                     "so disclosure control withholds them all.")
     _require_columns(outcomes, _BEFORE_AFTER_COLUMNS, "before/after table")
     frame = outcomes.reset_index(drop=True)
     if frame["item"].duplicated().any():
