@@ -17,18 +17,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from cwp_analysis.cli._types import positive_int
+
 COMMAND = "build"
 HELP = "Execute the notebooks (cached, in parallel) and build the book in strict mode."
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def _positive_float(text: str) -> float:
@@ -43,7 +35,7 @@ def _positive_float(text: str) -> float:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--jobs", "-j", type=_positive_int, metavar="N", help="notebooks executed at once (default: number of cores)"
+        "--jobs", "-j", type=positive_int, metavar="N", help="notebooks executed at once (default: number of cores)"
     )
     parser.add_argument("--force", action="store_true", help="execute every notebook and rebuild the site")
     parser.add_argument(

@@ -19,23 +19,15 @@ import argparse
 import sys
 from pathlib import Path
 
+from cwp_analysis.cli._types import positive_int
+
 COMMAND = "scan"
 HELP = "Check a built site and its downloads for small counts, respondent ids, survey rows and free text."
 
 
-def _threshold(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("site", type=Path, metavar="SITE_DIR", help="built HTML folder (e.g. book/_build/html)")
-    parser.add_argument("--threshold", type=_threshold, default=7, metavar="N",
+    parser.add_argument("--threshold", type=positive_int, default=7, metavar="N",
                         help="counts from 1 to N must be suppressed (default 7)")
     parser.add_argument("--survey", type=Path, action="append", default=[], metavar="PATH",
                         help="survey (or Work Star) file whose ids, rows and free text must not appear; repeatable")
