@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 from pybtex.database import BibliographyData, Entry, parse_string
 from pybtex.exceptions import PybtexError
 
+from cwp_analysis.data_files import read_yaml_mapping
 from cwp_analysis.errors import DataFileError
 from cwp_analysis.paths import data_file
 
@@ -392,12 +392,7 @@ def load_citation_audit(
     CitationAudit
     """
     path = Path(path) if path is not None else data_file("bibliography_gaps.yaml")
-    if not path.is_file():
-        raise DataFileError(f"citation audit not found: {path}")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise DataFileError(f"{path}: not valid YAML: {exc}") from None
+    raw = read_yaml_mapping(path, "citation audit")
     keys = bib_keys if bib_keys is not None else reference_keys()
     return parse_citation_audit(raw, bib_keys=keys, source=str(path))
 

@@ -35,8 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
+from cwp_analysis.data_files import read_yaml_mapping
 from cwp_analysis.errors import DataFileError
 from cwp_analysis.paths import data_file
 
@@ -285,12 +285,7 @@ def load_economic_inputs(
     EconomicInputs
     """
     path = Path(path) if path is not None else data_file("economics.yaml")
-    if not path.is_file():
-        raise DataFileError(f"economic inputs not found: {path}")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise DataFileError(f"{path}: not valid YAML: {exc}") from None
+    raw = read_yaml_mapping(path, "economic inputs")
     if bib_keys is None:
         from cwp_analysis.bibliography import reference_keys
 

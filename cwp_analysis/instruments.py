@@ -37,9 +37,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy import stats as sps
 
+from cwp_analysis.data_files import read_yaml_mapping
 from cwp_analysis.errors import DataFileError
 from cwp_analysis.paths import data_file
 from cwp_analysis.stats import wilcoxon_signed_rank, wilson_interval
@@ -185,15 +185,7 @@ class WorkStarInstrument:
 
 
 def _read_yaml(path: Path) -> dict:
-    if not path.is_file():
-        raise DataFileError(f"instrument file not found: {path}")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise DataFileError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(raw, dict):
-        raise DataFileError(f"{path}: expected a mapping at the top level")
-    return raw
+    return read_yaml_mapping(path, "instrument file")
 
 
 def _require(raw: dict, keys: Sequence[str], where: str) -> None:

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import networkx as nx
 import pandas as pd
-import yaml
 
+from cwp_analysis.data_files import read_yaml_mapping
 from cwp_analysis.errors import DataFileError
 from cwp_analysis.paths import data_file
 
@@ -224,12 +224,7 @@ def load_referral_pathways(
     ReferralPathways
     """
     path = Path(path) if path is not None else data_file("referral_pathways.yaml")
-    if not path.is_file():
-        raise DataFileError(f"referral pathways not found: {path}")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise DataFileError(f"{path}: not valid YAML: {exc}") from None
+    raw = read_yaml_mapping(path, "referral pathways")
     claims = known_claims if known_claims is not None else _claim_values()
     return parse_referral_pathways(raw, known_claims=claims, source=str(path))
 

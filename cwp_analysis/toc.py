@@ -61,8 +61,8 @@ from pathlib import Path
 
 import networkx as nx
 import pandas as pd
-import yaml
 
+from cwp_analysis.data_files import read_yaml_mapping
 from cwp_analysis.errors import DataFileError
 from cwp_analysis.paths import data_file
 
@@ -299,16 +299,6 @@ def indicator_kind(indicator: str) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _read_yaml(path: Path, what: str) -> dict:
-    if not path.is_file():
-        raise DataFileError(f"{what} not found: {path}")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise DataFileError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(raw, dict):
-        raise DataFileError(f"{path}: expected a mapping at the top level")
-    return raw
 
 
 def _as_list(value, where: str, problems: list[str]) -> list:
@@ -596,7 +586,7 @@ def load_theory_of_change(
         One line per problem.
     """
     path = Path(path) if path is not None else data_file("theory_of_change.yaml")
-    raw = _read_yaml(path, "theory of change")
+    raw = read_yaml_mapping(path, "theory of change")
     if known_items is None:
         items, areas, mapping = _codebook_vocabulary()
         known_items = items
@@ -1385,7 +1375,7 @@ def load_recommendations(
         With the report's four conclusions and ten recommendations.
     """
     path = Path(path) if path is not None else data_file("recommendations.yaml")
-    raw = _read_yaml(path, "recommendations")
+    raw = read_yaml_mapping(path, "recommendations")
     toc = toc if toc is not None else load_theory_of_change()
     known_claims = known_claims if known_claims is not None else _claim_ids()
     return parse_recommendations(
