@@ -15,7 +15,6 @@ from ``notebooks/`` or Papermill runs it from a temporary folder.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import os
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from cwp_analysis.disclosure import (
 )
 from cwp_analysis.figures.style import apply_house_style, close, save_figure
 from cwp_analysis.paths import REPO_ROOT
+from cwp_analysis.provenance import is_synthetic_name, read_provenance, sidecar_path
 
 __all__ = [
     "DEFAULT_SURVEY",
@@ -48,6 +48,7 @@ __all__ = [
     "publish_value",
     "resolve_path",
     "setup",
+    "real_data_banner_html",
     "synthetic_banner_html",
 ]
 
@@ -70,10 +71,11 @@ def resolve_path(path: str | os.PathLike) -> Path:
 
 
 def is_synthetic_path(path: str | os.PathLike) -> bool:
-    """True when a data file is one of the project's synthetic files.
+    """True when a data file is one of the project's synthetic files, or a copy of one.
 
     Synthetic files carry the word ``SYNTHETIC`` in their name (see
-    ``data/synthetic/README.md``); a real survey export does not.
+    ``data/synthetic/README.md``); a real survey export does not.  A copy
+    made by ``cwp build --data`` is judged by its original's name.
 
     Examples
     --------
@@ -82,19 +84,24 @@ def is_synthetic_path(path: str | os.PathLike) -> bool:
     >>> is_synthetic_path("data/private/survey.xlsx")
     False
     """
-    return "SYNTHETIC" in Path(path).name
+    path = resolve_path(path)
+    if sidecar_path(path).is_file():
+        return read_provenance(path).synthetic
+    return is_synthetic_name(path)
 
 
-def file_label(path: str | os.PathLike) -> str:
+def file_label(path: str | os.PathLike, kind: str = "survey") -> str:
     """Name a data file with a short content hash, for captions.
 
-    Returns ``"<name> (sha256 <first 10 hex digits>)"``, or ``"<name> (missing)"``.
+    Returns ``"<name> (sha256 <first 8 hex digits>)"`` of the file's
+    original (see :mod:`cwp_analysis.provenance`: a copy converted by
+    ``cwp build --data`` is named after the export it came from), or
+    ``"<name> (missing)"``.
     """
     path = Path(path)
     if not path.is_file():
         return f"{path.name} (missing)"
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return f"{path.name} (sha256 {digest[:10]})"
+    return read_provenance(path, kind).label
 
 
 @dataclass(frozen=True)
@@ -154,6 +161,24 @@ def synthetic_banner_html(*, survey: bool = True, workstar: bool = False) -> str
         "generated to agree with the figures the report publishes, so they demonstrate the "
         "method and check the software. They are not findings; the findings are the report's "
         "(Just Economics, 2020)."
+        "</div>"
+    )
+
+
+def real_data_banner_html(*, survey: str = "", workstar: str = "") -> str:
+    """HTML of the banner shown on pages whose results come from real (not synthetic) files.
+
+    Parameters
+    ----------
+    survey, workstar : str
+        Labels (name and short hash, :attr:`cwp_analysis.provenance.Provenance.label`) of the files
+        used; empty when the page does not use that file.
+    """
+    files = " and ".join(html.escape(label) for label in (survey, workstar) if label) or "the data given"
+    return (
+        '<div class="cwp-real-data-banner" role="note" aria-label="Data used">'
+        f"<strong>DATA.</strong> The results on this page are computed from {files}. Every table, "
+        "figure and number went through disclosure control before publication."
         "</div>"
     )
 
@@ -240,10 +265,15 @@ def setup(
     _glue("workstar_label", ctx.workstar_label or "no Work Star data")
     show_survey = uses_survey and ctx.survey_is_synthetic
     show_workstar = uses_workstar and ctx.workstar_is_synthetic
-    if show_survey or show_workstar:
+    real_survey = ctx.data_label if uses_survey and not ctx.survey_is_synthetic else ""
+    real_workstar = ctx.workstar_label if uses_workstar and not ctx.workstar_is_synthetic else ""
+    if show_survey or show_workstar or real_survey or real_workstar:
         from IPython.display import HTML
 
-        _display(HTML(synthetic_banner_html(survey=show_survey, workstar=show_workstar)))
+        if show_survey or show_workstar:
+            _display(HTML(synthetic_banner_html(survey=show_survey, workstar=show_workstar)))
+        if real_survey or real_workstar:
+            _display(HTML(real_data_banner_html(survey=real_survey, workstar=real_workstar)))
     return ctx
 
 

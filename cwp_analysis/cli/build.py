@@ -6,8 +6,9 @@ Progress goes to stderr; the last line, on stdout, summarises the build::
 
 Exit status: 0 on success, 1 when a notebook fails or the book has a
 warning (one line on stderr names the notebook and cell, or the warning),
-2 when ``--data``/``--workstar`` names an invalid file (the problems are
-listed, one per line, and neither the cache nor the site is touched),
+2 when ``--data``/``--workstar`` names an unusable file (the errors are
+listed, one per line, and neither the cache nor the site is touched;
+validation warnings are listed and the build goes on unless ``--strict``),
 130 when interrupted.  See :mod:`cwp_analysis.pipeline` for what is cached
 and why a notebook runs again.
 """
@@ -39,10 +40,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--force", action="store_true", help="execute every notebook and rebuild the site")
     parser.add_argument(
-        "--data", type=Path, metavar="PATH", help="survey file (.csv or .xlsx) to run every notebook on; validated first"
+        "--data", type=Path, metavar="PATH",
+        help="survey export to run every notebook on (.csv/.tsv/.txt, .xlsx, .sav, .dta); validated first, "
+             "with the policy of `cwp validate`",
     )
     parser.add_argument(
         "--workstar", type=Path, metavar="PATH", help="Work Star file to run every notebook on; validated first"
+    )
+    parser.add_argument("--encoding", metavar="NAME", help="text encoding of a CSV export (default: detected)")
+    parser.add_argument("--sheet", metavar="NAME", help="worksheet of an .xlsx export (default: the first)")
+    parser.add_argument(
+        "--columns", type=Path, metavar="FILE", help="YAML file mapping the export's column names to codebook ids"
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="treat validation warnings (half-answered pairs, ...) as errors"
     )
     parser.add_argument("--notebooks", type=Path, metavar="DIR", help="notebook folder (default: notebooks/)")
     parser.add_argument("--book", type=Path, metavar="DIR", help="book sources (default: book/)")
@@ -76,7 +87,7 @@ def _project_root(notebooks: Path | None) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cwp_analysis.pipeline import build
+    from cwp_analysis.pipeline import ReadOptions, build
 
     result = build(
         repo_root=_project_root(args.notebooks),
@@ -87,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
         outputs_dir=args.outputs,
         data_path=args.data,
         workstar_path=args.workstar,
+        read_options=ReadOptions(encoding=args.encoding, sheet=args.sheet, columns=args.columns, strict=args.strict),
         jobs=args.jobs,
         force=args.force,
         keep_going=args.keep_going_notebooks,

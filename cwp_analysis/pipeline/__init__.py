@@ -69,6 +69,7 @@ from cwp_analysis.pipeline.execute import (
     declared_parameters,
     execute_notebooks,
 )
+from cwp_analysis.pipeline.inputs import PreparedInput, ReadOptions, prepare_input
 from cwp_analysis.pipeline.site import (
     STAGED_NOTEBOOKS_DIR,
     BookBuildFailed,
@@ -87,6 +88,8 @@ __all__ = [
     "NotebookFailed",
     "OutputConflict",
     "PipelineError",
+    "PreparedInput",
+    "ReadOptions",
     "build",
     "discover_notebooks",
     "package_digest",
@@ -257,6 +260,7 @@ def build(
     lock_file: str | os.PathLike | None = None,
     data_path: str | os.PathLike | None = None,
     workstar_path: str | os.PathLike | None = None,
+    read_options: ReadOptions | None = None,
     parameters: Mapping[str, object] | None = None,
     jobs: int | None = None,
     force: bool = False,
@@ -286,8 +290,14 @@ def build(
         Hashed into every cache key; default the installed
         ``cwp_analysis`` package and ``<repo_root>/requirements.lock``.
     data_path, workstar_path : path-like, optional
-        Survey / Work Star file to run every notebook on (validated first;
-        passed as an absolute path to notebooks declaring the parameter).
+        Survey / Work Star export to run every notebook on, in any format
+        ``cwp validate`` reads.  It is read and validated once
+        (:func:`cwp_analysis.pipeline.inputs.prepare_input`): errors stop
+        the build before anything is touched, warnings are reported and
+        the build goes on.  The notebooks are given a converted UTF-8 copy
+        in ``<cache_dir>/inputs/`` whose provenance names the original.
+    read_options : ReadOptions, optional
+        Encoding, sheet, column mapping and ``strict`` for both files.
     parameters : mapping, optional
         Further parameters (``alpha``, ``suppression_threshold``, ``seed``,
         ...), each passed to the notebooks whose parameters cell declares it.
@@ -340,14 +350,15 @@ def build(
     if build_book and not (book_dir / "_toc.yml").is_file():
         raise PipelineError(f"book folder {book_dir} has no _toc.yml")
     notebooks = discover_notebooks(notebooks_dir)
-    data_path, workstar_path = validate_inputs(data_path, workstar_path)
-    overrides = dict(parameters or {})
-    if data_path is not None:
-        overrides["data_path"] = str(data_path)
-    if workstar_path is not None:
-        overrides["workstar_path"] = str(workstar_path)
     say = log or _stderr
     warnings: list[str] = []
+    inputs = _prepare_inputs(data_path, workstar_path, cache_dir / "inputs", read_options or ReadOptions(),
+                             say, warnings)
+    overrides = dict(parameters or {})
+    for name, prepared in inputs.items():
+        overrides[f"{'data' if name == 'survey' else name}_path"] = str(prepared.path)
+    data_path = inputs["survey"].path if "survey" in inputs else None
+    workstar_path = inputs["workstar"].path if "workstar" in inputs else None
 
     with _sigterm_raises_interrupt(), _build_lock(cache_dir / "build.lock", say):
         cache = NotebookCache(cache_dir, repo_root)
@@ -429,6 +440,27 @@ def build(
         seconds=time.perf_counter() - started,
         warnings=tuple(warnings),
     )
+
+
+def _prepare_inputs(data_path, workstar_path, inputs_dir: Path, options: ReadOptions, say, warnings: list[str]
+                    ) -> dict[str, PreparedInput]:
+    """Read, validate and convert the given exports; report their warnings."""
+    prepared = {}
+    for kind, path in (("survey", data_path), ("workstar", workstar_path)):
+        if path is None:
+            continue
+        result = prepare_input(path, kind=kind, inputs_dir=inputs_dir, options=options)
+        prepared[kind] = result
+        if result.warnings:
+            note = (f"{result.provenance.name}: {len(result.warnings)} validation warnings "
+                    "(the build goes on; `cwp validate` lists them, `--strict` makes them errors)")
+            warnings.append(note)
+            say(f"cwp build: {note}")
+            for line in result.warnings[:10]:
+                say(f"  {line}")
+            if len(result.warnings) > 10:
+                say(f"  ... and {len(result.warnings) - 10} more")
+    return prepared
 
 
 def _execute_with_progress(
