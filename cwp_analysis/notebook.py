@@ -39,6 +39,7 @@ __all__ = [
     "NO_PEOPLE_CLASS",
     "NO_PEOPLE_NOTE",
     "NotebookContext",
+    "everything_withheld",
     "file_label",
     "is_synthetic_path",
     "publish_claim_values",
@@ -50,6 +51,7 @@ __all__ = [
     "setup",
     "real_data_banner_html",
     "synthetic_banner_html",
+    "withheld_sentence",
 ]
 
 #: Default survey file (synthetic).
@@ -392,9 +394,34 @@ def publish_table(
             css += f" {NO_PEOPLE_CLASS}"
             note = f"{NO_PEOPLE_NOTE} {note}"
             attributes = {"data-cwp-count-columns": "[]"}
+        if everything_withheld(disclosed):
+            _display(HTML(f'<p class="cwp-all-withheld">{html.escape(withheld_sentence(ctx.suppression_threshold))}</p>'))
         _display(HTML(_table_html(disclosed.table, f"{caption} {note}", index=index, css=css,
                                   attributes=attributes)))
     return disclosed
+
+
+def everything_withheld(disclosed: DisclosedTable) -> bool:
+    """True when disclosure control withheld every value of every column it touched.
+
+    Such a table shows labels only; :func:`publish_table` then says so in a
+    sentence above it.
+
+    >>> from cwp_analysis.disclosure import disclose
+    >>> everything_withheld(disclose(pd.DataFrame({"n": [3, 4]}, index=["a", "b"])))
+    True
+    >>> everything_withheld(disclose(pd.DataFrame({"n": [30, 40]}, index=["a", "b"])))
+    False
+    """
+    mask = disclosed.suppressed
+    touched = mask.any(axis=0)
+    return bool(len(mask) and touched.any() and mask.loc[:, touched].all(axis=None))
+
+
+def withheld_sentence(threshold: int) -> str:
+    """The sentence shown where disclosure control withheld everything a table or figure would show."""
+    return (f"Every value here is withheld by disclosure control: the counts are {threshold} or fewer, "
+            "or would reveal such a count.")
 
 
 def _in_book_build() -> bool:

@@ -20,7 +20,7 @@ Examples
 'survey.csv'
 >>> _ = write_provenance(copy, Provenance("export.sav", "ab" * 32, "survey", False))
 >>> read_provenance(copy).label
-'export.sav (sha256 abababab)'
+'export.sav (sha256 ababababab)'
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ __all__ = ["Provenance", "SIDECAR_SUFFIX", "file_sha256", "is_synthetic_name", "
 
 #: Suffix added to a data file's name to find its provenance sidecar.
 SIDECAR_SUFFIX = ".provenance.json"
-_HASH_SHOWN = 8
+_HASH_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class Provenance:
 
     @property
     def label(self) -> str:
-        """``"<name> (sha256 <first 8 hex digits>)"``, for captions and banners."""
+        """``"<name> (sha256 <first 10 hex digits>)"``, for captions and banners."""
         return f"{self.name} (sha256 {self.sha256[:_HASH_SHOWN]})"
 
 

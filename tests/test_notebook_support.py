@@ -151,3 +151,13 @@ def test_publish_claim_values_glues_the_printed_figures():
         {"women": "5", "staff": "4"}
     with pytest.raises(KeyError, match="no_such_claim"):
         nb.publish_claim_values(["no_such_claim"])
+
+
+def test_a_table_whose_every_count_is_withheld_says_so(ctx):
+    from cwp_analysis.disclosure import disclose
+
+    small = disclose(pd.DataFrame({"Count": [2, 3, 1]}, index=["a", "b", "c"]))
+    large = disclose(pd.DataFrame({"Count": [20, 30, 3]}, index=["a", "b", "c"]))
+    assert nb.everything_withheld(small) is True
+    assert nb.everything_withheld(large) is False
+    assert nb.withheld_sentence(7).startswith("Every value here is withheld by disclosure control")

@@ -21,7 +21,7 @@ def test_provenance_of_a_file_without_sidecar_is_the_file_itself(tmp_path):
     path.write_bytes(b"respondent_id\nA\n")
     found = read_provenance(path)
     assert found == Provenance("export.csv", hashlib.sha256(b"respondent_id\nA\n").hexdigest(), "survey", False)
-    assert found.label == f"export.csv (sha256 {found.sha256[:8]})"
+    assert found.label == f"export.csv (sha256 {found.sha256[:10]})"
 
 
 def test_sidecar_names_the_original(tmp_path):
@@ -30,7 +30,7 @@ def test_sidecar_names_the_original(tmp_path):
     write_provenance(copy, Provenance("survey_SYNTHETIC.csv", "f" * 64, "survey", True))
     assert read_provenance(copy).name == "survey_SYNTHETIC.csv"
     assert nb.is_synthetic_path(copy) is True
-    assert nb.file_label(copy) == "survey_SYNTHETIC.csv (sha256 ffffffff)"
+    assert nb.file_label(copy) == "survey_SYNTHETIC.csv (sha256 ffffffffff)"
 
 
 def test_broken_sidecar_is_an_error_not_a_guess(tmp_path):
@@ -91,6 +91,6 @@ def test_read_options_pass_only_what_was_given():
 
 
 def test_real_data_banner_names_file_and_hash():
-    html = nb.real_data_banner_html(survey="export.sav (sha256 0123abcd)")
-    assert "cwp-real-data-banner" in html and "export.sav (sha256 0123abcd)" in html
+    html = nb.real_data_banner_html(survey="export.sav (sha256 0123abcd45)")
+    assert "cwp-real-data-banner" in html and "export.sav (sha256 0123abcd45)" in html
     assert "SYNTHETIC" not in html
