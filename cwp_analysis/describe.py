@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from cwp_analysis.codebook import Codebook, Scale, Variable, load_codebook
-from cwp_analysis.stats import wilson_interval
+from cwp_analysis.proportions import wilson_interval
 
 __all__ = [
     "Proportion",

@@ -54,6 +54,34 @@ def test_conversion_values_from_the_published_table(raw, metric):
     assert swemwbs_metric(raw) == pytest.approx(metric, abs=1e-12)
 
 
+# Stewart-Brown et al. (2009), Health and Quality of Life Outcomes 7:15, Table 3:
+# SWEMWBS raw total -> metric score, typed here by hand, independently of
+# data/instruments/swemwbs_conversion.csv, from the public reproduction of the
+# table in danlewer/aow_adolescent_mh (swemwbs_metric_lookup.csv) and checked
+# against an implementation labelled "Stewart-Brown 2009, Table 3" (which
+# differs only at raw 29: 25.99 against 26.02 in every other source).
+PUBLISHED_METRIC = [
+    7.00, 9.51, 11.25, 12.40, 13.33, 14.08, 14.75,       # raw 7 .. 13
+    15.32, 15.84, 16.36, 16.88, 17.43, 17.98, 18.59,     # raw 14 .. 20
+    19.25, 19.98, 20.73, 21.54, 22.35, 23.21, 24.11,     # raw 21 .. 27
+    25.03, 26.02, 27.03, 28.13, 29.31, 30.70, 32.55,     # raw 28 .. 34
+    35.00,                                               # raw 35
+]
+
+
+def test_every_conversion_value_matches_the_published_table_and_the_data_file():
+    raw = list(range(7, 36))
+    assert len(PUBLISHED_METRIC) == len(raw) == 29
+    file = pd.read_csv(data_file("instruments", "swemwbs_conversion.csv"))
+    assert file["raw_total"].tolist() == raw
+    # The data file, the typed table and the library agree on all 29 values.
+    assert file["metric_score"].tolist() == pytest.approx(PUBLISHED_METRIC, abs=1e-12)
+    assert load_swemwbs_spec().conversion.tolist() == pytest.approx(PUBLISHED_METRIC, abs=1e-12)
+    assert swemwbs_metric(raw).tolist() == pytest.approx(PUBLISHED_METRIC, abs=1e-12)
+    for value, expected in zip(raw, PUBLISHED_METRIC):
+        assert swemwbs_metric(value) == pytest.approx(expected, abs=1e-12), value
+
+
 def test_conversion_is_strictly_increasing_and_complete():
     metric = swemwbs_metric(list(range(7, 36)))
     assert metric.shape == (29,)

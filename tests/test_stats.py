@@ -36,6 +36,7 @@ from cwp_analysis.stats import (
     proportion_positive,
     sample_size_table,
     wilcoxon_signed_rank,
+    wilson_interval,
 )
 
 # --------------------------------------------------------------------------
@@ -365,6 +366,66 @@ def test_mcnemar_chi_square_versions():
     assert plain.pvalue == pytest.approx(math.erfc(math.sqrt(6.4 / 2)), rel=1e-10)
 
 
+@pytest.mark.parametrize("discordant", [1, 2, 7])
+def test_mcnemar_chi_square_without_correction_when_b_equals_c(discordant):
+    # R: mcnemar.test(matrix(c(5, 1, 1, 5), 2)) gives McNemar's chi-squared = 0,
+    # df = 1, p-value = 1: R applies the continuity correction only when the
+    # discordant counts differ (`if (correct && (r == 2) && any(x - t(x) != 0))`).
+    before, after = _binary_pairs(5, discordant, discordant, 5)
+    res = mcnemar_test(before, after, exact=False)
+    assert res.statistic == 0.0
+    assert res.pvalue == 1.0
+    assert res.n_discordant == (discordant, discordant)
+    # Without R's rule the corrected statistic would be 1/(b + c) > 0, p < 1
+    # (for b = c = 1: 0.5 and p = 0.4795).
+    assert sps.chi2.sf(1 / (2 * discordant), 1) < 1.0
+    assert mcnemar_test(before, after, exact=False, correction=False).statistic == 0.0
+
+
+def test_mcnemar_chi_square_matches_statsmodels_when_b_differs_from_c():
+    from statsmodels.stats.contingency_tables import mcnemar as sm_mcnemar
+
+    # Agresti (2013, Section 11.1): presidential approval of 1,600 people at
+    # two surveys, 794 approve both times, 150 approve then disapprove, 86
+    # disapprove then approve, 570 disapprove both times.
+    before, after = _binary_pairs(794, 150, 86, 570)
+    res = mcnemar_test(before, after, exact=False)
+    ref = sm_mcnemar([[794, 150], [86, 570]], exact=False, correction=True)
+    assert res.statistic == pytest.approx((abs(150 - 86) - 1) ** 2 / 236, rel=1e-12)  # 16.818
+    assert res.statistic == pytest.approx(ref.statistic, rel=1e-12)
+    assert res.pvalue == pytest.approx(ref.pvalue, rel=1e-12)
+    assert res.pvalue == pytest.approx(sps.chi2.sf(3969 / 236, 1), rel=1e-12)
+    plain = mcnemar_test(before, after, exact=False, correction=False)
+    # Agresti's z = (86 - 150) / sqrt(236) = -4.17, z**2 = 17.36.
+    assert plain.statistic == pytest.approx(64**2 / 236, rel=1e-12)
+    assert round(plain.statistic, 2) == 17.36
+    # |b - c| = 1: the corrected statistic is 0 as well, in R and here.
+    near = mcnemar_test(*_binary_pairs(3, 2, 1, 3), exact=False)
+    assert (near.statistic, near.pvalue) == (0.0, 1.0)
+
+
+NON_INTEGER = "holds non-integer values; response codes must be integers"
+
+
+def test_non_integer_codes_are_refused_alike_by_every_code_reader():
+    with pytest.raises(ValueError, match="before " + NON_INTEGER):
+        mcnemar_test([1, 0.5, 1], [0, 1, 1])
+    with pytest.raises(ValueError, match="after " + NON_INTEGER):
+        mcnemar_test([1, 0, 1], [0, 1, 1.5])
+    with pytest.raises(ValueError, match="after " + NON_INTEGER):
+        mcnemar_test([1, 0, np.nan], [0, 1.25, 1], nan_policy="omit")
+    with pytest.raises(ValueError, match="values " + NON_INTEGER):
+        proportion_positive([4, 4.5, 5], (4, 5))
+    with pytest.raises(ValueError, match="values " + NON_INTEGER):
+        proportion_positive([4, np.nan, 2.5], (4, 5), nan_policy="omit")
+    frame = pd.DataFrame({"x_before": [1.0, 0.5, 1.0], "x_after": [0, 1, 1]})
+    with pytest.raises(ValueError, match="column 'x_before' " + NON_INTEGER):
+        outcome_table(frame, [PairedItem("x", "x", "binary", (1,))])
+    # A fractional code in an incomplete pair is dropped with the pair, by all three.
+    assert mcnemar_test([1, 0, 1, 0.5], [0, 1, 1, np.nan], nan_policy="omit").n == 3
+    assert proportion_positive([4, 5, np.nan], (4, 5), nan_policy="omit").nobs == 2
+
+
 def test_mcnemar_positive_codes_and_missing_values():
     # Codes 1 = yes, 2 = no; one incomplete pair.
     before = [1, 1, 2, 2, 2, 2, np.nan]
@@ -426,6 +487,53 @@ def test_wilson_interval_other_level_boundary_and_missing():
     assert res.ci_low == pytest.approx(0.0, abs=1e-15)
     assert res.ci_high == pytest.approx(high, abs=1e-12)
     assert low == pytest.approx(0.0, abs=1e-15)
+
+
+def test_wilson_interval_matches_statsmodels_and_broadcasts():
+    from statsmodels.stats.proportion import proportion_confint
+
+    for count, nobs in [(8, 10), (1, 3), (3, 3), (66, 68), (0, 1)]:
+        low, high = wilson_interval(count, nobs)
+        ref_low, ref_high = proportion_confint(count, nobs, alpha=0.05, method="wilson")
+        assert (low, high) == pytest.approx((max(ref_low, 0.0), min(ref_high, 1.0)), abs=1e-12)
+        assert (low, high) == pytest.approx(wilson_by_hand(count, nobs), abs=1e-12)
+    lows, highs = wilson_interval(np.array([0, 4, 10]), 10, alpha=0.1)
+    assert lows.shape == highs.shape == (3,)
+    assert lows[0] == 0.0 and highs[2] == 1.0
+    assert (lows[1], highs[1]) == pytest.approx(wilson_by_hand(4, 10, alpha=0.1), abs=1e-12)
+    # Integer-valued floats are counts too (outcome_table passes float arrays).
+    assert wilson_interval(3.0, 6.0) == wilson_interval(3, 6)
+
+
+@pytest.mark.parametrize(
+    ("count", "nobs", "kwargs", "message"),
+    [
+        (0, 0, {}, "no trials"),
+        (np.array([1, 0]), np.array([3, 0]), {}, "no trials"),
+        (5, 3, {}, r"count \(5\) exceeds nobs \(3\)"),
+        (np.array([1, 4]), 3, {}, r"count \(4\) exceeds nobs \(3\)"),
+        (-1, 3, {}, "count must not be negative"),
+        (1, -3, {}, "nobs must not be negative"),
+        (1.5, 3, {}, "count must be a whole number, got 1.5"),
+        (1, 3.5, {}, "nobs must be a whole number, got 3.5"),
+        (np.array([1.0, 0.5]), 3, {}, "count must be a whole number, got 0.5"),
+        (np.nan, 3, {}, "count is missing"),
+        (1, np.inf, {}, "nobs must be finite"),
+        (True, 3, {}, "count must be a whole number"),
+        ("1", 3, {}, "count must be a whole number"),
+        (None, 3, {}, "count must be a whole number"),
+        (np.array([1, 2]), np.array([3, 4, 5]), {}, "broadcastable"),
+        (1, 3, {"alpha": 2}, "alpha"),
+        (1, 3, {"alpha": 0}, "alpha"),
+        (1, 3, {"alpha": 1.0}, "alpha"),
+        (1, 3, {"alpha": -0.05}, "alpha"),
+        (1, 3, {"alpha": float("nan")}, "alpha"),
+    ],
+)
+def test_wilson_interval_refuses_impossible_input(count, nobs, kwargs, message):
+    # statsmodels returns (nan, nan) for most of these and accepts 1.5 of 3.
+    with pytest.raises(ValueError, match=message):
+        wilson_interval(count, nobs, **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -557,7 +665,9 @@ def test_outcome_table_matches_per_item_calls(zero_method, correction):
             assert np.isnan(row["zstatistic"])
             assert row["rank_biserial"] == pytest.approx((better - worse) / (better + worse))
             gap = max(abs(better - worse) - (1 if correction else 0), 0)
-            assert row["r_effect"] == pytest.approx(gap / (worse + better), rel=1e-12)
+            # Rosenthal's r: Z over the square root of the number of pairs.
+            z = gap / math.sqrt(worse + better)
+            assert row["r_effect"] == pytest.approx(z / math.sqrt(b.size), rel=1e-12)
             continue
         ref = wilcoxon_signed_rank(b, a, zero_method=zero_method, correction=correction)
         assert row["test"] == "wilcoxon" and row["method"] == ref.method
@@ -568,10 +678,10 @@ def test_outcome_table_matches_per_item_calls(zero_method, correction):
         if ref.method == "exact":
             assert np.isnan(row["zstatistic"])
             approx = wilcoxon_signed_rank(b, a, zero_method=zero_method, correction=correction, method="asymptotic")
-            assert row["r_effect"] == pytest.approx(abs(approx.zstatistic) / math.sqrt(ref.n), rel=1e-10)
+            assert row["r_effect"] == pytest.approx(abs(approx.zstatistic) / math.sqrt(b.size), rel=1e-10)
         else:
             assert row["zstatistic"] == pytest.approx(ref.zstatistic, rel=1e-10)
-            assert row["r_effect"] == pytest.approx(abs(ref.zstatistic) / math.sqrt(ref.n), rel=1e-10)
+            assert row["r_effect"] == pytest.approx(abs(ref.zstatistic) / math.sqrt(b.size), rel=1e-10)
     methods = dict(zip(table["item"], table["method"]))
     assert methods["sleep"] == "exact" and methods["mood"] == "asymptotic"
     p = table["pvalue"].tolist()
@@ -606,7 +716,8 @@ def test_outcome_table_hand_worked_small_example():
     assert row["statistic"] == 42.5
     assert row["zstatistic"] == pytest.approx(z, rel=1e-12)
     assert row["pvalue"] == pytest.approx(normal_two_sided_p(z), rel=1e-10)
-    assert row["r_effect"] == pytest.approx(z / 3, rel=1e-12)
+    # Rosenthal's r divides by the 10 pairs, not the 9 non-zero differences.
+    assert row["r_effect"] == pytest.approx(z / math.sqrt(10), rel=1e-12)
     assert row["rank_biserial"] == pytest.approx((42.5 - 2.5) / 45)
     assert row["pvalue_holm"] == row["pvalue"] == row["pvalue_bh"]
 
@@ -623,6 +734,28 @@ def test_outcome_table_large_sample_matches_scipy_based_calls():
     assert row["statistic"] == pytest.approx(ref.statistic, rel=1e-13)
     assert row["zstatistic"] == pytest.approx(ref.zstatistic, rel=1e-10)
     assert row["pvalue"] == pytest.approx(ref.pvalue, rel=1e-8)
+
+
+def test_r_effect_divides_by_all_pairs_on_the_synthetic_survey():
+    # Issue 11: the r column divided |Z| by the non-zero differences (35 of 66
+    # pairs for emergency_help on the synthetic survey, r = 0.837); Rosenthal's
+    # r divides by the number of pairs, N = 66, giving 0.609.
+    from cwp_analysis.codebook import load_codebook
+    from cwp_analysis.paths import REPO_ROOT
+    from cwp_analysis.survey_io import read_survey
+
+    survey = read_survey(REPO_ROOT / "data" / "synthetic" / "survey_SYNTHETIC.csv")
+    item = load_codebook().variable("emergency_help")
+    row = outcome_table(survey, [item]).iloc[0]
+    b, a = _complete(survey, "emergency_help")
+    assert row["n_pairs"] == b.size == 66
+    assert row["n_used"] == np.count_nonzero(a - b) == 35
+    # scipy's normal approximation with R's continuity correction, independently.
+    ref = sps.wilcoxon(a - b, correction=True, method="asymptotic")
+    assert abs(row["zstatistic"]) == pytest.approx(abs(ref.zstatistic), rel=1e-10)
+    assert row["r_effect"] == pytest.approx(abs(ref.zstatistic) / math.sqrt(66), rel=1e-10)
+    assert round(row["r_effect"], 3) == 0.609
+    assert round(abs(row["zstatistic"]) / math.sqrt(row["n_used"]), 3) == 0.837  # the old divisor
 
 
 def test_outcome_table_accepts_codebook_like_objects():
