@@ -22,13 +22,14 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jsonschema
 import yaml
 
+from cwp_analysis.cells import label_key
 from cwp_analysis.errors import DataFileError
 from cwp_analysis.paths import data_file
 
 __all__ = [
+    "SKIP_SLIP_DEFAULT",
     "Scale",
     "Variable",
     "WorkStarArea",
@@ -37,6 +38,11 @@ __all__ = [
     "load_codebook",
     "parse_codebook",
 ]
+
+
+#: What becomes of an answer given where the skip logic says the question was
+#: skipped, when the codebook does not say (``depends_on.if_answered_when_skipped``).
+SKIP_SLIP_DEFAULT = "missing"
 
 
 @dataclass(frozen=True)
@@ -95,8 +101,12 @@ class Variable:
     reverse : bool
         True when a higher code is the less desirable answer.
     depends_on : dict or None
-        ``{"variable": id, "codes": [...]}``: asked only of respondents whose
-        answer to ``variable`` is in ``codes``.
+        ``{"variable": id, "codes": [...], "if_answered_when_skipped":
+        "missing"}``: asked only of respondents whose answer to ``variable``
+        is in ``codes`` (skip logic).  ``if_answered_when_skipped`` says what
+        becomes of an answer given although the question was skipped:
+        ``"missing"`` (the default: it is read as missing) or ``"keep"``.
+        Either way the validator lists it as a warning.
     licensed : str or None
         Name of the licence holder's instrument (e.g. ``"swemwbs"``).
     """
@@ -145,6 +155,17 @@ class Variable:
     def positive_codes(self) -> tuple[int, ...]:
         """Codes counted as the positive answer (e.g. agree, often or all of the time)."""
         return self.scale.positive_codes if self.scale else ()
+
+    @property
+    def if_answered_when_skipped(self) -> str | None:
+        """What becomes of an answer the skip logic says was not asked.
+
+        ``"missing"`` or ``"keep"`` for an item with ``depends_on``; None
+        for an item asked of everyone.
+        """
+        if not self.depends_on:
+            return None
+        return str(self.depends_on.get("if_answered_when_skipped", SKIP_SLIP_DEFAULT))
 
 
 @dataclass(frozen=True)
@@ -250,6 +271,8 @@ def parse_codebook(raw: dict, source: str = "<codebook>") -> Codebook:
         Listing every schema violation and every broken cross-reference,
         one per line.
     """
+    import jsonschema  # imported here: it takes a second or two, and only loading a codebook needs it
+
     validator = jsonschema.Draft202012Validator(_schema())
     problems = [
         f"{source}: {'/'.join(str(p) for p in err.absolute_path) or '<root>'}: {err.message}"
@@ -271,6 +294,7 @@ def parse_codebook(raw: dict, source: str = "<codebook>") -> Codebook:
             reconstructed=bool(s.get("reconstructed", False)),
             note=str(s.get("note", "")).strip(),
         )
+        problems += _label_problems(source, sid, codes)
         for group in ("positive_codes", "neutral_codes", "negative_codes"):
             unknown = set(getattr(scale, group)) - set(codes)
             if unknown:
@@ -307,7 +331,7 @@ def parse_codebook(raw: dict, source: str = "<codebook>") -> Codebook:
             question=v.get("question", ""),
             toc_outcome=v.get("toc_outcome"),
             reverse=bool(v.get("reverse", False)),
-            depends_on=v.get("depends_on"),
+            depends_on=_depends_on(v.get("depends_on")),
             licensed=v.get("licensed"),
             required=bool(v.get("required", False)),
             before_suffix=suffixes["before"],
@@ -326,6 +350,17 @@ def parse_codebook(raw: dict, source: str = "<codebook>") -> Codebook:
             target = var.depends_on.get("variable")
             if target not in variables:
                 problems.append(f"{source}: variable {var.id!r}: depends_on unknown variable {target!r}")
+            elif variables[target].scale is None or variables[target].paired:
+                problems.append(
+                    f"{source}: variable {var.id!r}: depends_on {target!r}, which is not a single-time "
+                    "item with a response scale"
+                )
+            else:
+                unknown = sorted(set(var.depends_on["codes"]) - set(variables[target].scale.codes))
+                if unknown:
+                    problems.append(
+                        f"{source}: variable {var.id!r}: depends_on codes {unknown} are not codes of {target!r}"
+                    )
     id_column = raw["id_column"]
     if id_column not in variables or variables[id_column].kind != "identifier":
         problems.append(f"{source}: id_column {id_column!r} is not an identifier variable")
@@ -356,6 +391,30 @@ def parse_codebook(raw: dict, source: str = "<codebook>") -> Codebook:
         source_path=source,
         _order=tuple(variables),
     )
+
+
+def _depends_on(raw: dict | None) -> dict | None:
+    """``depends_on`` with its default handling of skip-logic slips filled in."""
+    if not raw:
+        return None
+    return {**raw, "if_answered_when_skipped": raw.get("if_answered_when_skipped", SKIP_SLIP_DEFAULT)}
+
+
+def _label_problems(source: str, scale_id: str, codes: dict[int, str]) -> list[str]:
+    """Labels must identify their code: distinct once case and blanks are ignored, and not numbers."""
+    problems = []
+    seen: dict[str, int] = {}
+    for code, label in codes.items():
+        key = label_key(label)
+        if key in seen:
+            problems.append(
+                f"{source}: scale {scale_id!r}: labels of codes {seen[key]} and {code} are the same "
+                f"when case and blanks are ignored ({label!r}); a cell holding it could not be read"
+            )
+        seen[key] = code
+        if key.lstrip("+-").isdigit():
+            problems.append(f"{source}: scale {scale_id!r}: the label of code {code} is a number ({label!r})")
+    return problems
 
 
 @functools.lru_cache(maxsize=8)

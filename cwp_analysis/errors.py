@@ -47,3 +47,13 @@ class SurveyValidationError(CwpError, ValueError):
         head = self.problems[0] if self.problems else "invalid survey file"
         more = f" (and {len(self.problems) - 1} more problems)" if len(self.problems) > 1 else ""
         super().__init__(f"{head}{more}")
+
+
+class ColumnMappingError(SurveyValidationError):
+    """A column-mapping file (export column -> codebook column) is unusable.
+
+    A :class:`SurveyValidationError` (exit status 2), because the mapping is
+    part of the survey input: ``problems`` lists one line per fault (not
+    YAML, unknown codebook column, two export columns mapped to one codebook
+    column, ...).
+    """

@@ -1,422 +1,147 @@
 """Validation of survey and Work Star files against the codebook.
 
-The rules are not written by hand: pandera schemas are built from the
-codebook (:func:`survey_schemas`, :func:`workstar_schemas`; see
-:class:`SchemaSet`), run in lazy mode so every violation is collected, and
-pandera's failure cases are translated into one self-contained line per
-problem naming the file, the column, the row, the offending value and what
-is allowed, for example::
+Validation policy
+-----------------
+**Errors** make a file unusable: ``cwp validate`` exits with status 2 and
+nothing is built from it.
 
-    survey.csv: column swemwbs_relaxed_after, row 14: value '6' not allowed;
-    allowed: 1 (None of the time), 2 (Rarely), 3 (Some of the time),
-    4 (Often), 5 (All of the time), or empty
+* the file cannot be read (missing, damaged, unknown format, ragged rows,
+  duplicate headers, too large, ...), or a column-mapping file is unusable;
+* a codebook column is missing (every column is required; it may be empty);
+* two columns are read as the same codebook column;
+* a respondent identifier is empty (in a row holding answers) or duplicated;
+* a code that is not in the codebook (``6`` on a 1-5 scale), or text that is
+  neither a code nor a label of the question (``Very likly``);
+* a value of the wrong type: a number that is not whole (``3.5``, ``2,5``).
 
-(one line in practice).
+**Warnings** leave the file usable: each is listed with the file, column,
+row and value, the summary counts them, and the exit status is 0.
 
-Rules for a survey file
------------------------
-* Columns: exactly the codebook's columns, in any order; every one must be
-  present, even when empty (``strict``), and none may appear twice.
-* Cells hold integer codes written as whole numbers (``3``, not ``3.0`` or
-  ``3,0``); an empty cell is a missing answer.  Blanks around a value are
-  ignored.
-* Codes are in the variable's response scale (``Check.isin``).
-* ``respondent_id`` is non-empty and unique.
-* Paired items: ``<id>_before`` and ``<id>_after`` are both answered or both
-  empty in every row.
-* Routing (``depends_on`` in the codebook): an item asked only of some
-  respondents must be empty when the routing question was answered with
-  another code.  ``children_live_with_mother`` depends on ``has_children``
-  being 1 (Yes), so it must be empty for a respondent who answered 0 (No).
-  When the routing answer itself is missing the item is not checked.
-* No row is entirely empty (an empty row is reported once and not checked
-  further), and there is at least one data row.
+* one half of a before/after (or first/last) pair is answered and the other
+  is empty: the analysis leaves that respondent out of the item's
+  before/after comparison (pairs are dropped item by item);
+* a respondent with an identifier and every answer empty (kept, in no
+  item's counts); a row that is blank altogether, identifier included
+  (ignored);
+* an answer given where the skip logic (``depends_on`` in the codebook) says
+  the question was skipped, e.g. ``children_live_with_mother`` answered after
+  ``has_children`` = 0 (No): handled as the codebook's
+  ``if_answered_when_skipped`` says, ``missing`` (the default: the answer
+  is read as missing) or ``keep``;
+* a column that is not in the codebook (ignored: its values are not read).
 
-A Work Star file follows the same rules with ``participant_id`` as its
-identifier and readings that are whole numbers from the codebook's scale
-minimum to maximum (1 to 10), first and last reading both present or both
-missing.
+``strict=True`` (``cwp validate --strict``) turns warnings into errors.
 
-Row numbers are spreadsheet row numbers: the header is row 1 and the first
-respondent is row 2 (frame index ``i`` is row ``i + 2``).
+Reading rules
+-------------
+* Column names are matched to the codebook ignoring case and surrounding
+  blanks, or through a column-mapping file (:mod:`cwp_analysis.column_mapping`).
+* A cell holds a code written as a whole number (``3``, not ``3.0``), or, for
+  survey items, the code's label from the codebook (``Very likely``), in any
+  letter case and with any blanks around it; codes and labels may be mixed.
+  An empty cell is a missing answer.
+* Rows are numbered as in the file: the header is row 1 and the first
+  respondent row 2 (cases from 1 for SPSS and Stata files).
+* Work Star readings are whole numbers from the codebook's scale minimum to
+  maximum (1 to 10), identified by ``participant_id``.
+
+The checks are vectorised: the distinct values of each column are
+interpreted once, so 100,000 respondents validate in about a second.  The
+same rules are stated as pandera schemas (:func:`survey_schemas`), which the
+test suite checks against this validator.
 
 Examples
 --------
 >>> import pandas as pd
 >>> report = validate_survey(pd.DataFrame({"respondent_id": ["R1"]}), source="tiny.csv")
->>> report.ok, report.n_problems
+>>> report.ok, report.n_errors
 (False, 76)
->>> print(report.problems[0][:73])
+>>> print(report.errors[0][:73])
 tiny.csv: column 'age_band' is missing; every codebook column must be pre
 """
 
 from __future__ import annotations
 
 import difflib
-import functools
 import re
-from dataclasses import dataclass, field
 from os import PathLike
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
-from pandera.errors import SchemaErrors
 
+from cwp_analysis.cells import (
+    CODE,
+    LABEL,
+    MISSING,
+    NOT_ALLOWED,
+    UNKNOWN_LABEL,
+    WRONG_TYPE,
+    cell_text,
+    factorized_text,
+)
 from cwp_analysis.codebook import Codebook, load_codebook
+from cwp_analysis.column_mapping import (
+    ColumnMapping,
+    ColumnMatch,
+    fold_name,
+    load_column_mapping,
+    match_columns,
+)
 from cwp_analysis.errors import SurveyValidationError
-from cwp_analysis.survey_io import parse_codes, read_table, text_cells
+from cwp_analysis.readers import read_table
+from cwp_analysis.survey_layout import Layout, layout_for
+from cwp_analysis.validation_report import (
+    MAX_LISTED_PROBLEMS,
+    Findings,
+    ValidationReport,
+)
+from cwp_analysis.validation_schemas import (
+    SchemaSet,
+    rule_frame,
+    survey_schemas,
+    workstar_schemas,
+)
 
 __all__ = [
     "MAX_LISTED_PROBLEMS",
     "ValidationReport",
+    "CheckedTable",
     "SchemaSet",
     "rule_frame",
     "survey_schemas",
     "workstar_schemas",
     "detect_kind",
+    "check_table",
     "validate_survey",
     "validate_workstar",
 ]
 
-#: Problems listed in a report before the rest are summarised in one line.
-MAX_LISTED_PROBLEMS = 50
-
 _DECIMAL_COMMA = re.compile(r"[+-]?[0-9]*,[0-9]+")
 _DECIMAL_POINT = re.compile(r"[+-]?[0-9]*\.[0-9]+")
 _ID_ALLOWED = "a non-empty identifier, unique in the file"
+_BAD = {NOT_ALLOWED: "not_allowed", WRONG_TYPE: "wrong_type", UNKNOWN_LABEL: "unknown_label"}
+_ROWS_SHOWN = 5
 
 
-@dataclass(frozen=True)
-class ValidationReport:
-    """Outcome of validating one file.
-
-    Attributes
-    ----------
-    path : str
-        The file (or the name given to a frame) that was checked.
-    n_rows : int
-        Data rows read (0 when the file could not be read).
-    n_columns : int
-        Columns read.
-    problems : list of str
-        One line per problem, at most ``MAX_LISTED_PROBLEMS`` of them; when
-        there are more, a last line says how many were left out.
-    n_problems : int
-        Total number of problems found (listed or not).
-    kind : {"survey", "workstar"}
-    codebook_version : str
-    """
-
-    path: str
-    n_rows: int
-    n_columns: int
-    problems: list[str] = field(default_factory=list)
-    n_problems: int | None = None
-    kind: str = "survey"
-    codebook_version: str = ""
-
-    def __post_init__(self):
-        if self.n_problems is None:
-            object.__setattr__(self, "n_problems", len(self.problems))
-
-    @property
-    def ok(self) -> bool:
-        """True when no problem was found."""
-        return self.n_problems == 0
-
-    def summary(self) -> str:
-        """One line: the verdict with the counts.
-
-        Examples
-        --------
-        >>> ValidationReport("s.csv", 68, 77, codebook_version="1.0.0").summary()
-        's.csv: valid — 68 respondents, 77 columns, codebook 1.0.0'
-        """
-        unit = "participants" if self.kind == "workstar" else "respondents"
-        if self.ok:
-            return (
-                f"{self.path}: valid — {self.n_rows} {unit}, {self.n_columns} columns, "
-                f"codebook {self.codebook_version}"
-            )
-        noun = "problem" if self.n_problems == 1 else "problems"
-        return (
-            f"{self.path}: invalid — {self.n_problems} {noun} ({self.n_rows} rows, "
-            f"{self.n_columns} columns, codebook {self.codebook_version})"
-        )
-
-    def raise_if_invalid(self) -> None:
-        """Raise :class:`~cwp_analysis.errors.SurveyValidationError` listing the problems."""
-        if not self.ok:
-            raise SurveyValidationError(self.path, self.problems)
-
-
-# --------------------------------------------------------------------------
-# layouts: what the codebook asks of each kind of file
-# --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Pair:
-    name: str
-    first: str
-    second: str
-    noun: str  # "before/after answers" or "first/last readings"
-
-
-@dataclass(frozen=True)
-class _Routing:
-    child: str
-    child_columns: tuple[str, ...]
-    parent: str
-    codes: tuple[int, ...]
-    allowed_parent: str
-
-
-@dataclass(frozen=True)
-class _Layout:
-    kind: str
-    id_column: str
-    code_columns: tuple[str, ...]
-    allowed_codes: dict  # column -> tuple of codes (survey) or (min, max) range (workstar)
-    allowed_text: dict  # column -> what is allowed, in words
-    pairs: tuple[_Pair, ...]
-    routings: tuple[_Routing, ...]
-    version: str
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        return (self.id_column, *self.code_columns)
-
-
-def _describe_codes(codes: dict[int, str]) -> str:
-    return ", ".join(f"{code} ({label})" for code, label in codes.items()) + ", or empty"
-
-
-def _survey_layout(codebook: Codebook) -> _Layout:
-    code_columns, allowed, text, pairs, routings = [], {}, {}, [], []
-    for variable in codebook.variables.values():
-        if variable.scale is None:
-            continue
-        for column in variable.columns:
-            code_columns.append(column)
-            allowed[column] = variable.scale.allowed_codes
-            text[column] = _describe_codes(variable.scale.codes)
-        if variable.paired:
-            pairs.append(_Pair(variable.id, variable.before_column, variable.after_column, "before/after answers"))
-        if variable.depends_on:
-            parent = codebook.variable(variable.depends_on["variable"])
-            codes = tuple(int(c) for c in variable.depends_on["codes"])
-            described = " or ".join(
-                f"{c} ({parent.scale.codes.get(c, '?')})" if parent.scale else str(c) for c in codes
-            )
-            routings.append(_Routing(variable.id, variable.columns, parent.columns[0], codes, described))
-    return _Layout(
-        kind="survey",
-        id_column=codebook.id_column,
-        code_columns=tuple(code_columns),
-        allowed_codes=allowed,
-        allowed_text=text,
-        pairs=tuple(pairs),
-        routings=tuple(routings),
-        version=codebook.version,
-    )
-
-
-def _workstar_layout(codebook: Codebook) -> _Layout:
-    spec = codebook.workstar
-    columns = spec.columns[1:]
-    words = f"whole numbers {spec.scale_min} to {spec.scale_max}, or empty"
-    pairs = tuple(
-        _Pair(area.id, spec.first_column(area.id), spec.last_column(area.id), "first/last readings")
-        for area in spec.areas
-    )
-    return _Layout(
-        kind="workstar",
-        id_column=spec.id_column,
-        code_columns=tuple(columns),
-        allowed_codes={c: (spec.scale_min, spec.scale_max) for c in columns},
-        allowed_text={c: words for c in columns},
-        pairs=pairs,
-        routings=(),
-        version=codebook.version,
-    )
-
-
-# --------------------------------------------------------------------------
-# pandera schemas built from a layout
-# --------------------------------------------------------------------------
-
-
-def _is_whole_number(series: pd.Series) -> pd.Series:
-    """Element-wise: the cell is empty or a whole number."""
-    _, whole, present = parse_codes(series.to_numpy())
-    return pd.Series(whole | ~present, index=series.index)
-
-
-class SchemaSet(NamedTuple):
-    """The three pandera schemas a file passes, applied in turn.
+class CheckedTable(NamedTuple):
+    """A validated table: the report, and the typed frame when there is no error.
 
     Attributes
     ----------
-    cells : pandera.DataFrameSchema
-        On the text cells (:func:`cwp_analysis.survey_io.text_cells`): the
-        exact column set (strict, every column required), a non-empty unique
-        identifier, and whole numbers in every code column.
-    codes : pandera.DataFrameSchema
-        On the cells that are whole numbers, as nullable ``Int64`` (other
-        cells missing, so that a bad cell is reported once): each code in
-        its response scale (``Check.isin``) or, for Work Star readings,
-        within the scale (``Check.in_range``).
-    rules : pandera.DataFrameSchema
-        On one derived column per cross-column rule (:func:`rule_frame`):
-        ``paired:<id>`` counts the answered sides of a before/after (or
-        first/last) pair and must be 0 or 2; ``depends_on:<id>`` holds the
-        routing answer of each respondent who answered a routed item, and
-        must be one of the codes that route to it.
+    report : ValidationReport
+    frame : pandas.DataFrame or None
+        Identifier (``string``) then codes (nullable ``Int64``) in codebook
+        order, blank rows dropped and skip-logic slips handled as the
+        codebook says; None when the report has errors.
     """
 
-    cells: pa.DataFrameSchema
-    codes: pa.DataFrameSchema
-    rules: pa.DataFrameSchema
-
-
-def _schemas(layout: _Layout) -> SchemaSet:
-    whole_number = pa.Check(_is_whole_number, name="whole_number")
-    cells = {
-        layout.id_column: pa.Column(
-            object, nullable=False, unique=True, report_duplicates="exclude_first", required=True
-        )
-    }
-    for column in layout.code_columns:
-        cells[column] = pa.Column(object, checks=whole_number, nullable=True, required=True)
-    codes = {}
-    for column in layout.code_columns:
-        allowed = layout.allowed_codes[column]
-        if layout.kind == "workstar":
-            check = pa.Check.in_range(allowed[0], allowed[1])
-        else:
-            check = pa.Check.isin(list(allowed))
-        codes[column] = pa.Column("Int64", checks=check, nullable=True, required=False)
-    rules = {
-        f"paired:{pair.name}": pa.Column("int64", checks=pa.Check.isin([0, 2]), required=False)
-        for pair in layout.pairs
-    }
-    for routing in layout.routings:
-        rules[f"depends_on:{routing.child}"] = pa.Column(
-            "Int64", checks=pa.Check.isin(list(routing.codes)), nullable=True, required=False
-        )
-    return SchemaSet(
-        cells=pa.DataFrameSchema(cells, strict=True, name=f"{layout.kind} cells"),
-        codes=pa.DataFrameSchema(codes, name=f"{layout.kind} codes"),
-        rules=pa.DataFrameSchema(rules, name=f"{layout.kind} rules"),
-    )
-
-
-def _rule_frame(text: pd.DataFrame, codes: pd.DataFrame, layout: _Layout) -> pd.DataFrame:
-    out = {}
-    for pair in layout.pairs:
-        if pair.first in text and pair.second in text:
-            answered = text[pair.first].notna().astype("int64") + text[pair.second].notna().astype("int64")
-            out[f"paired:{pair.name}"] = answered
-    for routing in layout.routings:
-        children = [c for c in routing.child_columns if c in text]
-        if routing.parent in codes and children:
-            answered = text[children].notna().any(axis=1)
-            out[f"depends_on:{routing.child}"] = codes[routing.parent].where(answered, pd.NA)
-    return pd.DataFrame(out, index=text.index)
-
-
-def rule_frame(text: pd.DataFrame, codebook: Codebook | None = None, *, kind: str = "survey") -> pd.DataFrame:
-    """Derived columns that put the codebook's cross-column rules in column form.
-
-    Parameters
-    ----------
-    text : pandas.DataFrame
-        Text cells (:func:`cwp_analysis.survey_io.text_cells`).
-    codebook : Codebook, optional
-    kind : {"survey", "workstar"}
-
-    Returns
-    -------
-    pandas.DataFrame
-        One column per pair, ``paired:<id>``, counting its answered sides
-        (0, 1 or 2), and one per routed item, ``depends_on:<id>``, holding
-        the routing answer where the item is answered (missing elsewhere).
-        :attr:`SchemaSet.rules` validates it.
-
-    Notes
-    -----
-    Rules that span columns could be written as pandera DataFrame-level
-    checks, but pandera then reshapes every failing row cell by cell, which
-    takes tens of seconds for a large file with a systematic fault; a derived
-    column is checked in a fraction of a second and its failure cases name
-    the row directly.
-
-    Examples
-    --------
-    >>> text = pd.DataFrame({"swemwbs_mind_before": ["3", None], "swemwbs_mind_after": [None, None]})
-    >>> rule_frame(text)["paired:swemwbs_mind"].tolist()
-    [1, 0]
-    """
-    codebook = codebook or load_codebook()
-    layout = _workstar_layout(codebook) if kind == "workstar" else _survey_layout(codebook)
-    present = [c for c in layout.code_columns if c in text]
-    return _rule_frame(text, _codes(text, present), layout)
-
-
-def survey_schemas(codebook: Codebook | None = None) -> SchemaSet:
-    """The pandera schemas a survey file must pass, built from the codebook.
-
-    Parameters
-    ----------
-    codebook : Codebook, optional
-        Defaults to :func:`cwp_analysis.codebook.load_codebook`.
-
-    Returns
-    -------
-    SchemaSet
-        ``cells``, ``codes`` and ``rules`` schemas (see :class:`SchemaSet`).
-
-    Notes
-    -----
-    Separate schemas so that a cell that is not a number is reported once,
-    as text, rather than again as a disallowed code, and so that the
-    cross-column rules are checked on derived columns.
-    """
-    return _schemas(_survey_layout(codebook or load_codebook()))
-
-
-def workstar_schemas(codebook: Codebook | None = None) -> SchemaSet:
-    """The pandera schemas of a Work Star file (see :func:`survey_schemas`).
-
-    Readings are checked with ``Check.in_range`` between the codebook's
-    scale minimum and maximum; first and last readings must be both present
-    or both missing.
-    """
-    return _schemas(_workstar_layout(codebook or load_codebook()))
-
-
-def detect_kind(columns, codebook: Codebook | None = None) -> str:
-    """``"workstar"`` when the columns carry the Work Star identifier and not the survey's.
-
-    Examples
-    --------
-    >>> detect_kind(["participant_id", "ws_stability_first"])
-    'workstar'
-    >>> detect_kind(["respondent_id", "age_band"])
-    'survey'
-    """
-    codebook = codebook or load_codebook()
-    names = {str(c).strip() for c in columns}
-    if codebook.workstar.id_column in names and codebook.id_column not in names:
-        return "workstar"
-    return "survey"
+    report: ValidationReport
+    frame: pd.DataFrame | None
 
 
 # --------------------------------------------------------------------------
-# translating failure cases into problem lines
+# lines
 # --------------------------------------------------------------------------
 
 
@@ -427,10 +152,6 @@ def _shown(value) -> str:
     return repr(text)
 
 
-def _row(index) -> int:
-    return int(index) + 2
-
-
 def _number_hint(value: str) -> str:
     if _DECIMAL_COMMA.fullmatch(value):
         return " (a decimal comma: codes are whole numbers)"
@@ -439,205 +160,336 @@ def _number_hint(value: str) -> str:
     return ""
 
 
-_ROW_CHECKS = {
-    "not_nullable": "empty_id",
-    "field_uniqueness": "duplicate_id",
-    "whole_number": "not_whole_number",
-}
+def _closest(name: str, candidates) -> str:
+    match = difflib.get_close_matches(fold_name(name), [fold_name(c) for c in candidates], n=1, cutoff=0.75)
+    if not match:
+        return ""
+    original = next(str(c) for c in candidates if fold_name(c) == match[0])
+    return f"; did you mean {original!r}?"
 
 
-def _is_index(value) -> bool:
-    return value is not None and not pd.isna(value)
+class _Lines:
+    """Writes one finding as one line (the ``formatter`` of :class:`Findings`)."""
 
+    def __init__(self, source: str, layout: Layout, frame: pd.DataFrame, match: ColumnMatch,
+                 mapping: ColumnMapping | None):
+        self.source, self.layout, self.frame, self.match, self.mapping = source, layout, frame, match, mapping
+        read = frame.attrs.get("read", {})
+        self.offset = int(read.get("first_row", 2))
+        self.word = "case" if read.get("format") in ("sav", "dta") else "row"
 
-class _Collector:
-    """Gathers problems as sortable records and formats the first few."""
+    def text(self, index: int, column: str) -> str | None:
+        return cell_text(self.frame.iat[index, self.match.position(column)])
 
-    def __init__(self, source: str, layout: _Layout, text: pd.DataFrame, max_listed: int):
-        self.source = source
-        self.layout = layout
-        self.text = text
-        self.max_listed = max_listed
-        self.position = {str(c): i for i, c in enumerate(text.columns)}
-        self.records: list[tuple] = []  # (section, row index, column position, kind, column, detail)
+    def rows(self, rows: np.ndarray) -> str:
+        numbers = np.sort(rows) + self.offset
+        if len(numbers) == 1:
+            return f"{self.word} {numbers[0]}"
+        listed = ", ".join(str(n) for n in numbers[:_ROWS_SHOWN])
+        more = f" and {len(numbers) - _ROWS_SHOWN} more" if len(numbers) > _ROWS_SHOWN else ""
+        return f"{self.word}s {listed}{more}"
 
-    def add(self, section: int, index: int, column: str | None, kind: str, detail=None) -> None:
-        if kind == "missing_column":
-            position = detail
-        elif column is None:
-            position = -1
-        else:
-            position = self.position.get(column, len(self.position))
-        self.records.append((section, index, position, kind, column, detail))
+    def __call__(self, kind: str, column: str | None, index: int | None, rows: np.ndarray, detail: dict) -> str:
+        return getattr(self, kind)(column, index, rows, **detail)
 
-    def _expected_position(self, column: str) -> int:
-        """Missing columns are listed in codebook order."""
-        columns = self.layout.columns
-        return columns.index(column) if column in columns else len(columns)
+    # -- the file ---------------------------------------------------------
 
-    def from_failure_cases(self, cases: pd.DataFrame) -> None:
-        """Turn pandera's failure cases into problem records."""
-        for check, column, index, value in zip(
-            cases["check"].astype(str), cases["column"], cases["index"], cases["failure_case"]
-        ):
-            column = None if column is None else str(column)
-            if check == "column_in_dataframe":
-                self.add(0, 0, str(value), "missing_column", self._expected_position(str(value)))
-            elif check == "column_in_schema":
-                self.add(0, 1, str(value), "unknown_column")
-            elif not _is_index(index):
-                self.add(2, 0, column, "other", (check, value, index))
-            elif check in _ROW_CHECKS:
-                self.add(1, int(index), column, _ROW_CHECKS[check])
-            elif check.startswith(("isin(", "in_range(")) and column.startswith("paired:"):
-                self._unpaired(int(index), column.split(":", 1)[1])
-            elif check.startswith(("isin(", "in_range(")) and column.startswith("depends_on:"):
-                self._routed_past(int(index), column.split(":", 1)[1])
-            elif check.startswith(("isin(", "in_range(")):
-                self.add(1, int(index), column, "not_allowed")
-            else:
-                self.add(2, 0, column, "other", (check, value, index))
-
-    def _unpaired(self, index: int, name: str) -> None:
-        pair = next(p for p in self.layout.pairs if p.name == name)
-        empty = pair.second if self.text.at[index, pair.second] is None else pair.first
-        self.add(1, index, empty, "unpaired", pair)
-
-    def _routed_past(self, index: int, name: str) -> None:
-        routing = next(r for r in self.layout.routings if r.child == name)
-        for column in routing.child_columns:
-            if column in self.text and self.text.at[index, column] is not None:
-                self.add(1, index, column, "routing", routing)
-
-    @property
-    def count(self) -> int:
-        return len(self.records)
-
-    def lines(self) -> list[str]:
-        ordered = sorted(self.records, key=lambda r: (r[0], r[1], r[2], r[3]))
-        lines = [self._format(*record) for record in ordered[: self.max_listed]]
-        if len(ordered) > self.max_listed:
-            lines.append(f"... and {len(ordered) - self.max_listed} more problems")
-        return lines
-
-    def _value(self, index: int, column: str):
-        return self.text.at[index, column]
-
-    def _format(self, section, index, position, kind, column, detail) -> str:
-        src, layout = self.source, self.layout
-        if kind == "missing_column":
-            hint = self._closest(column, [c for c in self.position if c not in layout.columns])
-            return (
-                f"{src}: column {column!r} is missing; every codebook column must be present "
-                f"(it may be empty){hint} (codebook {layout.version})"
-            )
-        if kind == "unknown_column":
-            hint = self._closest(column, [c for c in layout.columns if c not in self.position])
-            return (
-                f"{src}: column {column!r} is not in the codebook (unknown column); rename it "
-                f"to a codebook column or remove it{hint} (codebook {layout.version})"
-            )
-        if kind == "empty_row":
-            return f"{src}: row {_row(index)}: the row is empty (no identifier, no answers); delete it"
-        where = f"{src}: column {column}, row {_row(index)}"
-        if kind == "empty_id":
-            return f"{where}: the identifier is empty; allowed: {_ID_ALLOWED}"
-        if kind == "duplicate_id":
-            value = self._value(index, column)
-            first = _row(self.text.index[self.text[column].eq(value)][0])
-            return f"{where}: value {_shown(value)} duplicates the id in row {first}; allowed: {_ID_ALLOWED}"
-        if kind == "not_whole_number":
-            value = self._value(index, column)
-            return (
-                f"{where}: value {_shown(value)} is not a whole-number code{_number_hint(str(value))}; "
-                f"allowed: {layout.allowed_text[column]}"
-            )
-        if kind == "not_allowed":
-            return f"{where}: value {_shown(self._value(index, column))} not allowed; allowed: {layout.allowed_text[column]}"
-        if kind == "unpaired":
-            pair = detail
-            other = pair.first if column == pair.second else pair.second
-            return (
-                f"{where}: empty, but {other} is {_shown(self._value(index, other))}: unpaired "
-                f"{pair.noun}; allowed: both {pair.first} and {pair.second} answered, or both empty"
-            )
-        if kind == "routing":
-            routing = detail
-            parent_value = self._value(index, routing.parent)
-            return (
-                f"{where}: value {_shown(self._value(index, column))} not allowed because "
-                f"{routing.parent} is {_shown(parent_value)}; allowed: empty ({routing.child} is asked "
-                f"only when {routing.parent} is {routing.allowed_parent})"
-            )
-        check, value, at = detail
-        row = "" if at is None or pd.isna(at) else f", row {_row(at)}"
-        return f"{src}: column {column}{row}: failed check {check} (value {_shown(value)})"
-
-    @staticmethod
-    def _closest(name: str, candidates: list[str]) -> str:
-        match = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=1, cutoff=0.75)
-        return f"; did you mean {match[0]!r}?" if match else ""
-
-
-def _codes(text: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Whole-number cells as nullable ``Int64``; every other cell missing."""
-    numbers, whole, _ = parse_codes(text[columns].to_numpy(dtype=object))
-    return pd.DataFrame(
-        {
-            column: pd.arrays.IntegerArray(numbers[:, i].copy(), ~whole[:, i])
-            for i, column in enumerate(columns)
-        },
-        index=text.index,
-    )
-
-
-def _validate(frame: pd.DataFrame, layout: _Layout, source: str, max_listed: int) -> ValidationReport:
-    frame = frame.reset_index(drop=True)
-    names = [str(c).strip() for c in frame.columns]
-    report = functools.partial(
-        ValidationReport, source, len(frame), frame.shape[1], kind=layout.kind, codebook_version=layout.version
-    )
-    duplicated = sorted({n for n in names if names.count(n) > 1})
-    if duplicated:
-        problems = [f"{source}: duplicate column {name!r}; every column name must appear once" for name in duplicated]
-        return report(problems)
-    if len(frame) == 0:
-        unit = "participant" if layout.kind == "workstar" else "respondent"
-        return report([f"{source}: no data rows; expected one row per {unit}"])
-    frame.columns = names
-    text = text_cells(frame)
-    collector = _Collector(source, layout, text, max_listed)
-
-    empty = text.isna().all(axis=1)
-    for index in text.index[empty]:
-        collector.add(1, int(index), None, "empty_row")
-    rows = text.loc[~empty]
-
-    schemas = _schemas(layout)
-    codes = _codes(rows, [c for c in layout.code_columns if c in rows])
-    for schema, checked in (
-        (schemas.cells, rows),
-        (schemas.codes, codes),
-        (schemas.rules, _rule_frame(rows, codes, layout)),
-    ):
-        try:
-            schema.validate(checked, lazy=True)
-        except SchemaErrors as errors:
-            collector.from_failure_cases(errors.failure_cases)
-    return report(collector.lines(), collector.count)
-
-
-def _validate_source(frame_or_path, layout: _Layout, source: str | None, max_listed: int) -> ValidationReport:
-    if isinstance(frame_or_path, pd.DataFrame):
-        return _validate(frame_or_path, layout, source or "<data frame>", max_listed)
-    source = source or str(frame_or_path)
-    try:
-        frame = read_table(frame_or_path, id_columns=(layout.id_column,), prefer_sheets=(layout.kind,))
-    except SurveyValidationError as error:
-        return ValidationReport(
-            source, 0, 0, error.problems, kind=layout.kind, codebook_version=layout.version
+    def duplicate_column(self, column, index, rows, names):
+        if len(set(names)) == 1:
+            return f"{self.source}: duplicate column {names[0]!r}; every column name must appear once"
+        how = " or through the column mapping" if self.mapping is not None else ""
+        listed = " and ".join(repr(n) for n in names)
+        return (
+            f"{self.source}: columns {listed} are {'both' if len(names) == 2 else 'all'} read as codebook "
+            f"column {column!r} (names are matched "
+            f"ignoring case and surrounding blanks{how}); keep one"
         )
-    return _validate(frame, layout, source, max_listed)
+
+    def missing_column(self, column, index, rows):
+        source = self.mapping.source_of(column) if self.mapping is not None else None
+        if source is not None:
+            hint = f"; the column mapping reads it from {source!r}, which the file does not have"
+        else:
+            hint = _closest(column, self.match.unknown)
+        return (
+            f"{self.source}: column {column!r} is missing; every codebook column must be present "
+            f"(it may be empty){hint} (codebook {self.layout.version})"
+        )
+
+    def no_rows(self, column, index, rows):
+        return f"{self.source}: no data rows; expected one row per {self.layout.unit}"
+
+    def unknown_column(self, column, index, rows):
+        hint = _closest(column, self.match.missing)
+        return f"{self.source}: column {column!r} is not in the codebook; ignored (its values are not read){hint}"
+
+    # -- rows -------------------------------------------------------------
+
+    def _where(self, column, index) -> str:
+        return f"{self.source}: column {column}, {self.word} {index + self.offset}"
+
+    def empty_id(self, column, index, rows):
+        return f"{self._where(column, index)}: the identifier is empty; allowed: {_ID_ALLOWED}"
+
+    def duplicate_id(self, column, index, rows, first):
+        value = self.text(index, column)
+        return (
+            f"{self._where(column, index)}: value {_shown(value)} duplicates the id in {self.word} "
+            f"{first[value] + self.offset}; allowed: {_ID_ALLOWED}"
+        )
+
+    def blank_row(self, column, index, rows):
+        return f"{self.source}: {self.word} {index + self.offset}: the row is blank (no identifier, no answers); ignored"
+
+    def no_answers(self, column, index, rows):
+        return (
+            f"{self._where(column, index)}: value {_shown(self.text(index, column))}: every answer is empty; "
+            f"the {self.layout.unit} is kept and counts in no item"
+        )
+
+    def half_pair(self, column, index, rows, pair, other):
+        return (
+            f"{self._where(column, index)}: value {_shown(self.text(index, column))} is half of a {pair.noun}: "
+            f"{other} is empty; the pair is left out of the item's before/after comparison"
+        )
+
+    def skip_slip(self, column, index, rows, routing):
+        done = ("read as missing" if routing.handling == "missing" else "kept")
+        return (
+            f"{self._where(column, index)}: value {_shown(self.text(index, column))} answers a question the skip "
+            f"logic skipped: {routing.parent} is {_shown(self.text(index, routing.parent))} and the question is "
+            f"asked only when it is {routing.allowed_parent}; {done} "
+            f"(codebook: if_answered_when_skipped: {routing.handling})"
+        )
+
+    # -- values (one line per column and value) ---------------------------
+
+    def not_allowed(self, column, index, rows, value):
+        return (f"{self.source}: column {column}, {self.rows(rows)}: value {_shown(value)} not allowed; "
+                f"allowed: {self.layout.allowed_text(column)}")
+
+    def wrong_type(self, column, index, rows, value):
+        return (
+            f"{self.source}: column {column}, {self.rows(rows)}: value {_shown(value)} is not a whole-number "
+            f"code{_number_hint(value)}; allowed: {self.layout.allowed_text(column)}"
+        )
+
+    def unknown_label(self, column, index, rows, value):
+        codes = self.layout.responses[column].codes
+        labels = ", ".join(repr(label) for label in codes.values())
+        return (
+            f"{self.source}: column {column}, {self.rows(rows)}: value {_shown(value)} is neither a code nor a "
+            f"label of this question; allowed labels: {labels} (any letter case), or their codes "
+            f"{', '.join(str(c) for c in codes)}, or empty"
+        )
+
+
+# --------------------------------------------------------------------------
+# the checks
+# --------------------------------------------------------------------------
+
+
+def _check(
+    frame: pd.DataFrame,
+    layout: Layout,
+    source: str,
+    *,
+    mapping: ColumnMapping | None,
+    strict: bool,
+    max_listed: int,
+) -> CheckedTable:
+    attrs = dict(frame.attrs)
+    frame = frame.reset_index(drop=True)
+    frame.attrs = attrs
+    match = match_columns(frame.columns, layout.columns, mapping)
+    lines = _Lines(source, layout, frame, match, mapping)
+    positions = {target: i for i, target in enumerate(match.targets) if target is not None}
+    positions.update({name: i for i, name in enumerate(match.names) if match.targets[i] is None})
+    found = Findings(source, lines, positions, max_listed)
+    actions = {"skip_slips_set_missing": 0, "skip_slips_kept": 0, "labels_read": 0, "blank_rows_ignored": 0,
+               "columns_ignored": len(match.unknown)}
+
+    def report(n_rows: int) -> ValidationReport:
+        return ValidationReport(
+            source, n_rows, frame.shape[1], found.lines("error"), found.lines("warning"),
+            found.count("error"), found.count("warning"), kind=layout.kind, codebook_version=layout.version,
+            strict=strict, error_counts=found.counts("error"), warning_counts=found.counts("warning"),
+            actions={k: v for k, v in actions.items() if v}, read=dict(attrs.get("read", {})),
+        )
+
+    for target, names in match.duplicates.items():
+        found.add("error", "duplicate_column", target, names=names)
+    for column in match.missing:
+        found.add("error", "missing_column", column)
+    for name in match.unknown:
+        found.add("warning", "unknown_column", name)
+    if match.duplicates:
+        return CheckedTable(report(len(frame)), None)
+    if len(frame) == 0:
+        found.add("error", "no_rows")
+        return CheckedTable(report(0), None)
+
+    n = len(frame)
+    codes: dict[str, np.ndarray] = {}
+    status: dict[str, np.ndarray] = {}
+    answered_any = np.zeros(n, dtype=bool)
+    for column in layout.code_columns:
+        if column not in positions:
+            continue
+        where, texts = factorized_text(frame.iloc[:, positions[column]])
+        unique_codes, unique_status = layout.responses[column].classify(texts)
+        codes[column], status[column] = unique_codes[where], unique_status[where]
+        answered_any |= status[column] != MISSING
+        actions["labels_read"] += int((status[column] == LABEL).sum())
+        for k in np.flatnonzero(np.isin(unique_status, list(_BAD))):
+            found.add("error", _BAD[int(unique_status[k])], column, np.flatnonzero(where == k), grouped=True,
+                      value=texts[k])
+
+    blank = ~answered_any
+    if layout.id_column in positions:
+        where, texts = factorized_text(frame.iloc[:, positions[layout.id_column]])
+        ids = np.array(texts, dtype=object)[where]
+        empty = np.equal(ids, None)
+        blank = empty & ~answered_any
+        found.add("error", "empty_id", layout.id_column, np.flatnonzero(empty & answered_any))
+        named = pd.Series(ids[~empty], index=np.flatnonzero(~empty))
+        duplicated = named.duplicated(keep="first")
+        if duplicated.any():
+            repeated = named[named.isin(set(named[duplicated]))]
+            first = {value: int(index) for index, value in repeated[~repeated.duplicated()].items()}
+            found.add("error", "duplicate_id", layout.id_column, named.index[duplicated.to_numpy()], first=first)
+        found.add("warning", "no_answers", layout.id_column, np.flatnonzero(~empty & ~answered_any))
+    found.add("warning", "blank_row", None, np.flatnonzero(blank))
+    actions["blank_rows_ignored"] = int(blank.sum())
+
+    for pair in layout.pairs:
+        if pair.first in status and pair.second in status:
+            first, second = status[pair.first] != MISSING, status[pair.second] != MISSING
+            found.add("warning", "half_pair", pair.first, np.flatnonzero(first & ~second), pair=pair, other=pair.second)
+            found.add("warning", "half_pair", pair.second, np.flatnonzero(second & ~first), pair=pair, other=pair.first)
+
+    for routing in layout.routings:
+        if routing.parent not in status:
+            continue
+        parent_known = np.isin(status[routing.parent], (CODE, LABEL))
+        skipped = parent_known & ~np.isin(codes[routing.parent], routing.codes)
+        for column in routing.child_columns:
+            if column not in status:
+                continue
+            slips = skipped & np.isin(status[column], (CODE, LABEL))
+            found.add("warning", "skip_slip", column, np.flatnonzero(slips), routing=routing)
+            if routing.handling == "missing":
+                status[column] = np.where(slips, MISSING, status[column]).astype(np.int8)
+                actions["skip_slips_set_missing"] += int(slips.sum())
+            else:
+                actions["skip_slips_kept"] += int(slips.sum())
+
+    result = report(int(n - blank.sum()))
+    if result.n_errors:
+        return CheckedTable(result, None)
+    keep = ~blank
+    typed = {layout.id_column: pd.array(ids[keep], dtype="string")}
+    for column in layout.code_columns:
+        valid = np.isin(status[column][keep], (CODE, LABEL))
+        typed[column] = pd.arrays.IntegerArray(codes[column][keep], ~valid)
+    return CheckedTable(result, pd.DataFrame(typed))
+
+
+# --------------------------------------------------------------------------
+# public API
+# --------------------------------------------------------------------------
+
+
+def detect_kind(columns, codebook: Codebook | None = None) -> str:
+    """``"workstar"`` when the columns carry the Work Star identifier and not the survey's.
+
+    Names are compared ignoring case and surrounding blanks.
+
+    Examples
+    --------
+    >>> detect_kind(["participant_id", "ws_stability_first"])
+    'workstar'
+    >>> detect_kind([" Respondent_ID", "age_band"])
+    'survey'
+    """
+    codebook = codebook or load_codebook()
+    names = {fold_name(c) for c in columns}
+    if fold_name(codebook.workstar.id_column) in names and fold_name(codebook.id_column) not in names:
+        return "workstar"
+    return "survey"
+
+
+def check_table(
+    table: pd.DataFrame,
+    codebook: Codebook | None = None,
+    *,
+    kind: str = "survey",
+    source: str | None = None,
+    columns: str | PathLike | dict | ColumnMapping | None = None,
+    strict: bool = False,
+    max_listed: int = MAX_LISTED_PROBLEMS,
+) -> CheckedTable:
+    """Validate a table and, when it has no error, return its typed frame too (one pass).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Raw text cells (:func:`cwp_analysis.readers.read_table`, whose
+        ``attrs["read"]`` gives the row numbering) or any frame of codes.
+    codebook : Codebook, optional
+    kind : {"survey", "workstar"}
+    source : str, optional
+        Name used in the lines (default ``"<data frame>"``).
+    columns : path-like, dict or ColumnMapping, optional
+        Column mapping (:func:`cwp_analysis.column_mapping.load_column_mapping`).
+    strict : bool, default False
+        Warnings count as errors.
+    max_listed : int, default 50
+        Errors, and warnings, listed in full; the rest are counted.
+
+    Returns
+    -------
+    CheckedTable
+        ``(report, frame)``; ``frame`` is None when there are errors (under
+        ``strict``, warnings do not remove the frame: the caller decides,
+        with :meth:`ValidationReport.raise_if_invalid`).
+
+    Raises
+    ------
+    ColumnMappingError
+        When ``columns`` is an unusable mapping.
+    """
+    codebook = codebook or load_codebook()
+    layout = layout_for(kind, codebook)
+    mapping = None if columns is None else load_column_mapping(columns, codebook, kind=kind)
+    return _check(table, layout, source or "<data frame>", mapping=mapping, strict=strict, max_listed=max_listed)
+
+
+def _validate_source(
+    frame_or_path, kind: str, codebook: Codebook | None, source: str | None, max_listed: int,
+    encoding: str | None, sheet: str | None, columns, strict: bool,
+) -> ValidationReport:
+    codebook = codebook or load_codebook()
+    layout = layout_for(kind, codebook)
+    shown = source or ("<data frame>" if isinstance(frame_or_path, pd.DataFrame) else str(frame_or_path))
+
+    def failed(error: SurveyValidationError, what: str) -> ValidationReport:
+        return ValidationReport(shown, 0, 0, error.problems, n_errors=len(error.problems), kind=kind,
+                                codebook_version=layout.version, strict=strict, error_counts={what: len(error.problems)})
+
+    try:
+        mapping = None if columns is None else load_column_mapping(columns, codebook, kind=kind)
+    except SurveyValidationError as error:
+        return failed(error, "column_mapping")
+    if isinstance(frame_or_path, pd.DataFrame):
+        frame = frame_or_path
+    else:
+        try:
+            frame = read_table(frame_or_path, id_columns=(layout.id_column,), prefer_sheets=(kind,),
+                               encoding=encoding, sheet=sheet)
+        except SurveyValidationError as error:
+            return failed(error, "unreadable")
+    return _check(frame, layout, shown, mapping=mapping, strict=strict, max_listed=max_listed).report
 
 
 def validate_survey(
@@ -646,32 +498,44 @@ def validate_survey(
     *,
     source: str | None = None,
     max_listed: int = MAX_LISTED_PROBLEMS,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    columns: str | PathLike | dict | ColumnMapping | None = None,
+    strict: bool = False,
 ) -> ValidationReport:
-    """Check a survey file or frame against the codebook.
+    """Check a survey file or frame against the codebook (the policy is in the module docstring).
 
     Parameters
     ----------
     frame_or_path : pandas.DataFrame or path-like
-        A frame (raw text cells from :func:`cwp_analysis.survey_io.read_table`,
-        or typed codes) or the path of a ``.csv`` / ``.xlsx`` file.
+        A frame (raw text cells from :func:`cwp_analysis.readers.read_table`,
+        or typed codes) or the path of a file :func:`~cwp_analysis.readers.read_table`
+        reads (``.csv``, ``.tsv``, ``.txt``, ``.xlsx``, ``.sav``, ``.dta``).
     codebook : Codebook, optional
         Defaults to :func:`cwp_analysis.codebook.load_codebook`.
     source : str, optional
-        Name used in the messages (default: the path, or ``"<data frame>"``).
+        Name used in the lines (default: the path, or ``"<data frame>"``).
     max_listed : int, default 50
-        Problems listed in full; the rest are counted in one last line.
+        Errors, and warnings, listed in full; the rest are counted.
+    encoding, sheet : str, optional
+        Passed to :func:`~cwp_analysis.readers.read_table` for a path.
+    columns : path-like, dict or ColumnMapping, optional
+        Column mapping from export columns to codebook columns.
+    strict : bool, default False
+        Warnings count as errors (``report.ok``, ``report.problems``).
 
     Returns
     -------
     ValidationReport
-        ``ok`` is True when the file conforms.  A file that cannot be read
-        at all gives a report with the reading problem and zero rows.
+        ``ok`` is True when there is no error.  A file that cannot be read,
+        or an unusable column mapping, gives a report with that error and
+        zero rows: this function does not raise for bad input.
 
     Notes
     -----
-    The rules are listed in the module docstring.  Problem lines quote the
-    offending cell so that the owner of the data can find it; they are
-    meant for the data owner's terminal, not for publication.
+    Lines quote the offending cell so that the owner of the data can find
+    it; they are meant for the data owner's terminal, not for publication.
+    :meth:`ValidationReport.as_dict` holds counts only.
 
     Examples
     --------
@@ -680,13 +544,19 @@ def validate_survey(
     >>> row = {c: "" for c in cb.columns()}
     >>> row.update(respondent_id="R1", swemwbs_relaxed_before="3", swemwbs_relaxed_after="6")
     >>> report = validate_survey(pd.DataFrame([row]), cb, source="survey.csv")
-    >>> print(report.problems[0])  # doctest: +NORMALIZE_WHITESPACE
+    >>> print(report.errors[0])  # doctest: +NORMALIZE_WHITESPACE
     survey.csv: column swemwbs_relaxed_after, row 2: value '6' not allowed;
     allowed: 1 (None of the time), 2 (Rarely), 3 (Some of the time), 4 (Often),
     5 (All of the time), or empty
+    >>> row.update(swemwbs_relaxed_after=" often ", swemwbs_mind_before="2")
+    >>> report = validate_survey(pd.DataFrame([row]), cb, source="survey.csv")
+    >>> report.ok, report.warning_counts
+    (True, {'half_pair': 1})
+    >>> print(report.warnings[0])  # doctest: +NORMALIZE_WHITESPACE
+    survey.csv: column swemwbs_mind_before, row 2: value '2' is half of a before/after pair:
+    swemwbs_mind_after is empty; the pair is left out of the item's before/after comparison
     """
-    layout = _survey_layout(codebook or load_codebook())
-    return _validate_source(frame_or_path, layout, source, max_listed)
+    return _validate_source(frame_or_path, "survey", codebook, source, max_listed, encoding, sheet, columns, strict)
 
 
 def validate_workstar(
@@ -695,13 +565,16 @@ def validate_workstar(
     *,
     source: str | None = None,
     max_listed: int = MAX_LISTED_PROBLEMS,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    columns: str | PathLike | dict | ColumnMapping | None = None,
+    strict: bool = False,
 ) -> ValidationReport:
     """Check a Work Star file or frame against the codebook's Work Star section.
 
     Parameters and result as for :func:`validate_survey`.  The file holds
     ``participant_id`` and, per outcome area, ``ws_<area>_first`` and
-    ``ws_<area>_last``: whole numbers within the scale (1 to 10), both
-    present or both missing.
+    ``ws_<area>_last``: whole numbers within the scale (1 to 10); a reading
+    without its partner is a warning.
     """
-    layout = _workstar_layout(codebook or load_codebook())
-    return _validate_source(frame_or_path, layout, source, max_listed)
+    return _validate_source(frame_or_path, "workstar", codebook, source, max_listed, encoding, sheet, columns, strict)
