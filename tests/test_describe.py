@@ -265,3 +265,94 @@ def test_needs_summary_counts_each_category():
     assert housing["n"].iloc[0] == 5 and housing["n_missing"].iloc[0] == 1
     legal = needs[needs["area"] == "need_legal"]
     assert legal["percent"].tolist() == pytest.approx([100 / 6, 400 / 6, 100 / 6, 0])
+
+
+# --------------------------------------------------------------------------- nobody answered
+
+
+def test_on_empty_keep_reports_an_unanswered_item_with_n_zero(survey):
+    survey["disability"] = NA
+    with pytest.raises(ValueError, match="nobody answered 'disability'.*on_empty='keep'"):
+        describe.frequency_table(survey, "disability")
+    table = describe.frequency_table(survey, "disability", on_empty="keep")
+    assert table["code"].tolist() == [0, 1]
+    assert table["count"].tolist() == [0, 0]
+    assert table["n"].tolist() == [0, 0]
+    assert table["n_missing"].tolist() == [8, 8]
+    assert table[["percent", "ci_low", "ci_high"]].isna().all().all()
+
+
+def test_demographics_of_a_survey_without_mothers(survey):
+    # No woman has children: the routed question applies to nobody.  By
+    # default that is an error ("nobody answered"); with on_empty="keep" the
+    # table says so with n = 0 and counts every woman as not applicable.
+    survey["age_band"] = [2, 2, 1, 3, 9, 2, 2, NA]
+    survey["has_children"] = [0] * 8
+    survey["children_live_with_mother"] = NA
+    with pytest.raises(ValueError, match="children_live_with_mother"):
+        describe.demographics_table(survey)
+    table = describe.demographics_table(survey, on_empty="keep")
+    children = table[table["variable"] == "children_live_with_mother"]
+    assert children["n"].tolist() == [0, 0] and children["count"].tolist() == [0, 0]
+    assert children["n_not_applicable"].tolist() == [8, 8] and children["n_missing"].tolist() == [0, 0]
+    assert children["percent"].isna().all()
+    has_children = table[table["variable"] == "has_children"]
+    assert has_children["count"].tolist() == [8, 0] and has_children["percent"].tolist() == [100.0, 0.0]
+
+
+def test_on_empty_keep_in_likert_needs_and_service_use(survey, help_seeking):
+    help_seeking["help_professional"] = NA
+    summary = describe.likert_summary(help_seeking, "help_seeking", on_empty="keep")
+    empty = summary[summary["item"] == "help_professional"]
+    assert empty["n"].tolist() == [0] * 5 and empty["count"].tolist() == [0] * 5
+    assert empty[["percent", "start", "end", "positive_pct", "desirable_pct"]].isna().all().all()
+    close = summary[summary["item"] == "help_close_person"]
+    assert close["start"].tolist() == pytest.approx([-35, -25, -10, 10, 35])
+    with pytest.raises(ValueError, match="nobody answered 'help_professional'"):
+        describe.likert_summary(help_seeking, "help_seeking")
+
+    data = pd.DataFrame({f"need_{a}": [1, 2, NA] for a in (
+        "sexual_violence", "domestic_violence", "legal", "mental_health", "physical_health", "housing",
+        "benefits", "debt", "immigration", "parenting", "isolation")})
+    data["need_debt"] = NA
+    needs = describe.needs_summary(data, on_empty="keep")
+    assert needs.loc[needs["area"] == "need_debt", "n"].tolist() == [0] * 4
+    assert needs.loc[needs["area"] == "need_debt", "percent"].isna().all()
+    assert needs.loc[needs["area"] == "need_legal", "count"].tolist() == [1, 1, 0, 0]
+
+    survey["uses_celc"] = NA
+    with pytest.raises(ValueError, match="nobody answered 'uses_celc'"):
+        describe.service_use_table(survey)
+    with pytest.raises(ValueError, match="no respondent answered every partner item"):
+        describe.services_per_woman(survey)
+    tables = describe.service_use_table(survey, on_empty="keep")
+    assert tables.services_per_woman["n"].tolist() == [0] * 6
+    assert tables.services_per_woman["n_incomplete"].iloc[0] == 8
+    assert tables.services_per_woman["percent"].isna().all()
+    partners = tables.partners.set_index("variable")
+    assert partners.loc["uses_celc", "n"] == 0 and np.isnan(partners.loc["uses_celc", "percent"])
+    assert partners.loc["uses_fwt", "count"] == 5
+
+
+@pytest.mark.parametrize("bad", ["skip", None, True])
+def test_on_empty_must_be_raise_or_keep(survey, bad):
+    with pytest.raises(ValueError, match="on_empty"):
+        describe.frequency_table(survey, "disability", on_empty=bad)
+
+
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        ([1, 0, np.inf, 1, 1, NA, 0, 1], "whole-number"),
+        ([1, 0, 1e20, 1, 1, NA, 0, 1], r"code\(s\) 100000000000000000000 are not codes"),
+        ([True, False] * 4, "booleans"),
+        (["1", "0", " ", "1", "0", "", "1", None], None),
+    ],
+)
+def test_codes_are_read_without_deep_pandas_errors(survey, values, message):
+    survey["disability"] = values
+    if message is None:  # numeric text with blanks is read as codes
+        assert describe.frequency_table(survey, "disability")["count"].tolist() == [2, 3]
+        return
+    with pytest.raises(ValueError, match=message):
+        describe.frequency_table(survey, "disability")
