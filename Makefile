@@ -7,6 +7,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.cwp-installed
+NPM_STAMP := node_modules/.cwp-installed
 LOCK   := requirements.lock
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 PYTEST_ARGS ?=
@@ -22,7 +23,7 @@ help:
 
 # --- environment -----------------------------------------------------------
 # uv installs the lock about 20x faster than pip; pip is the fallback.
-$(STAMP): $(LOCK) pyproject.toml
+$(STAMP): $(LOCK) pyproject.toml | $(NPM_STAMP)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "==> installing the pinned environment from $(LOCK) into $(VENV)"
 	@if $(BIN)/python -m pip install --quiet --disable-pip-version-check uv 2>/dev/null \
@@ -40,19 +41,35 @@ $(STAMP): $(LOCK) pyproject.toml
 
 setup: $(STAMP)
 
+# npm packages (KaTeX for the book's math, axe-core and Lighthouse for the
+# browser tests and benchmarks), pinned in package-lock.json.  Debian's
+# nodejs/npm are installed when missing (as root).  --ignore-scripts: no
+# package may download anything at install time.
+$(NPM_STAMP): package.json package-lock.json
+	@if ! command -v npm >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "==> installing Debian nodejs and npm"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	fi
+	@command -v npm >/dev/null 2>&1 || { echo "==> npm is missing; install Debian's nodejs and npm packages"; exit 1; }
+	@echo "==> installing the pinned npm packages from package-lock.json into node_modules"
+	@npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
 lock:
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet uv
 	$(BIN)/python -m uv pip compile pyproject.toml --all-extras --python-version 3.11 \
 	  --python-platform x86_64-unknown-linux-gnu --quiet -o $(LOCK)
 
-# Debian packages: Chromium for the browser tests.  Installed only if missing,
-# and only when we are root (CI and the project machines run as root).
+# Debian packages: Chromium (browser tests, the book's PDF) and fonts for its
+# pages.  Installed only if missing, and only when we are root (CI and the
+# project machines run as root).
+BROWSER_PACKAGES := chromium fonts-dejavu-core fonts-liberation
 browser-deps:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -q DejaVuSans; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "==> installing Debian chromium for the browser tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    echo "==> installing Debian $(BROWSER_PACKAGES) for the browser tests and the PDF"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; \
 	  else \
 	    echo "==> chromium is missing; install Debian's 'chromium' package for the browser tests"; \
 	  fi; \
