@@ -2,7 +2,7 @@
 
 The validation policy (:mod:`cwp_analysis.validate`) in short: errors make a
 file unusable (exit status 2, one line per error on stderr, then the
-summary); warnings are listed on stderr, one line each with the file,
+warnings, then the summary); warnings are listed on stderr, one line each with the file,
 column, row and value, and the file is valid (exit status 0, the one-line
 summary on stdout counts them).  ``--strict`` turns warnings into errors.
 The file is only read, never modified.
@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     validate = validate_workstar if kind == "workstar" else validate_survey
     report = validate(table, codebook, source=args.path, columns=mapping, strict=args.strict)
     if not report.ok:
-        for line in [*report.problems, report.summary()]:
+        for line in [*report.errors, *report.warnings, report.summary()]:
             print(line, file=sys.stderr)
         return 2
     for line in report.warnings:
