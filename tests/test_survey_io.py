@@ -1,7 +1,14 @@
-"""Reading survey files: ``cwp_analysis.survey_io``.
+"""Reading survey files: ``cwp_analysis.survey_io`` (and the readers it joins).
 
-Fixtures are built from the codebook here; the malformed-file corpus run
-through ``cwp validate`` lives in ``test_validate.py``.
+Fixtures are built from the codebook here; the corpus of unusable files run
+through ``cwp validate`` is ``tests/malformed_corpus.py``, and every format
+is round-tripped in ``tests/test_readers.py``.
+
+Changed with the validation policy of issue 9: text in Windows-1252 and a
+byte-order mark are read (they were refused), a pipe-separated file is still
+refused with a message naming the supported delimiters, and the typed
+frame's ``attrs`` carry the file's hash, how it was read and the validation
+counts.
 """
 
 from __future__ import annotations
@@ -20,9 +27,9 @@ from cwp_analysis.errors import SurveyValidationError
 from cwp_analysis.survey_io import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_ROWS,
+    parse_codes,
     read_survey,
     read_table,
-    parse_codes,
     read_workstar,
     text_cells,
     typed_frame,
@@ -150,26 +157,31 @@ def test_rows_with_the_wrong_number_of_fields_are_listed(tmp_path):
     ]
 
 
-def test_non_utf8_byte_is_located(tmp_path):
+def test_non_utf8_text_is_read_as_cp1252_and_a_given_encoding_locates_bad_bytes(tmp_path):
     data = "respondent_id,age_band\nR1,2\nZo\u00eb,3\n".encode("cp1252")
     path = write(tmp_path / "s.csv", data)
+    table = read_table(path)
+    assert table["respondent_id"].tolist() == ["R1", "Zo\u00eb"]
+    assert table.attrs["read"]["encoding"] == "cp1252"
     offset = data.index(b"\xeb")
-    (problem,) = problems_of(path)
-    assert f"byte 0xEB at byte offset {offset} (line 3) is not valid UTF-8" in problem
+    (problem,) = problems_of(path, encoding="utf-8")
+    assert f"the file is not utf-8 text: byte 0xEB at byte offset {offset} (line 3) cannot be decoded" in problem
     assert offset == 30
 
 
-def test_bom_is_named(tmp_path):
+def test_bom_is_read(tmp_path):
     path = write(tmp_path / "s.csv", b"\xef\xbb\xbfrespondent_id,age_band\nR1,2\n")
-    (problem,) = problems_of(path)
-    assert problem.startswith(f"{path}: the file starts with a byte-order mark (BOM, bytes EF BB BF)")
-    assert "without" in problem
+    table = read_table(path)
+    assert table.to_dict("list") == {"respondent_id": ["R1"], "age_band": ["2"]}
+    assert table.attrs["read"] == {"format": "csv", "encoding": "utf-8-sig", "delimiter": ",", "sheet": None,
+                                   "first_row": 2}
 
 
 def test_pipe_delimiter_is_named(tmp_path):
     path = write(tmp_path / "s.csv", "respondent_id|age_band\nR1|2\n")
     (problem,) = problems_of(path)
-    assert "separated by vertical bars ('|'), not by commas" in problem
+    assert "separated by vertical bars ('|'), which are not read" in problem
+    assert "comma, semicolon or tab" in problem
 
 
 def test_single_column_file_without_other_delimiters_is_read(tmp_path):
@@ -287,7 +299,9 @@ def test_read_survey_returns_typed_columns_in_codebook_order(tmp_path):
     assert frame["respondent_id"].dtype == "string"
     assert all(frame[c].dtype == "Int64" for c in frame.columns[1:])
     assert frame["swemwbs_optimistic_before"].isna().sum() == expected["swemwbs_optimistic_before"].isna().sum() > 0
-    assert frame.attrs == {"source": str(path), "codebook_version": CODEBOOK.version, "kind": "survey"}
+    assert {k: frame.attrs[k] for k in ("source", "codebook_version", "kind", "sha256")} == {
+        "source": str(path), "codebook_version": CODEBOOK.version, "kind": "survey", "sha256": before}
+    assert frame.attrs["validation"]["n_errors"] == 0 and frame.attrs["validation"]["n_warnings"] == 0
     assert sha256(path) == before
 
 

@@ -1,20 +1,25 @@
 """Validation of survey and Work Star files: ``cwp_analysis.validate`` and ``cwp validate``.
 
 The fixtures are built here from the codebook (never from the synthetic
-data set), and a corpus of malformed files is written to ``tmp_path``: each
-must give exit status 2 from ``cwp validate``, a message naming the problem
-(and its column and row where there is one), no traceback, and leave the
-file's bytes unchanged.
+data set).  The corpus of unusable files (``tests/malformed_corpus.py``,
+shared with ``tests/reliability/test_bad_input.py``) is written to
+``tmp_path``: each must give exit status 2 from ``cwp validate``, a message
+naming the problem (and its column and row where there is one), no
+traceback, and leave the file's bytes unchanged.  The policy's warnings are
+tested in ``tests/test_validation_policy.py``.
+
+Changed with the validation policy of issue 9: a byte-order mark, cp1252
+text, UTF-16 with a byte-order mark, semicolons and tabs are read rather
+than refused; half-answered pairs, answers where the skip logic skipped the
+question, blank rows and columns not in the codebook are warnings, not
+errors; answer labels are read as codes; value errors are one line per
+column and value.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
-import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 import pandera.pandas as pa
@@ -28,6 +33,7 @@ from cwp_analysis.survey_io import read_survey, read_table, text_cells
 from cwp_analysis.validate import (
     MAX_LISTED_PROBLEMS,
     ValidationReport,
+    check_table,
     detect_kind,
     rule_frame,
     survey_schemas,
@@ -35,6 +41,7 @@ from cwp_analysis.validate import (
     validate_workstar,
     workstar_schemas,
 )
+from tests.malformed_corpus import ERRORS
 
 CODEBOOK = load_codebook()
 N_RESPONDENTS = 16
@@ -127,380 +134,47 @@ def run_cli(argv, capsys) -> tuple[int, str, str]:
 
 
 # --------------------------------------------------------------------------
-# the malformed-file corpus
+# the corpus of unusable files
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Malformed:
-    id: str
-    build: Callable[[Path], Path]
-    expect: tuple[str, ...]
-    args: tuple[str, ...] = field(default=())
-
-
-def _edit(**cells) -> Callable[[Path], Path]:
-    """A valid survey with some cells replaced: ``column=(row index, text)``."""
-
-    def build(tmp: Path) -> Path:
-        frame = survey_frame().astype(object)
-        for column, (index, text) in cells.items():
-            frame.loc[index, column] = text
-        return write_csv(frame, tmp / "survey.csv")
-
-    return build
-
-
-def _text(name: str, text: str | bytes) -> Callable[[Path], Path]:
-    def build(tmp: Path) -> Path:
-        path = tmp / name
-        path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-        return path
-
-    return build
-
-
-def _missing_column(tmp):
-    return write_csv(survey_frame().drop(columns=["ethnicity"]), tmp / "survey.csv")
-
-
-def _unknown_column(tmp):
-    frame = survey_frame()
-    frame.insert(3, "favourite_colour", "blue")
-    return write_csv(frame, tmp / "survey.csv")
-
-
-def _semicolon_decimals(tmp):
-    frame = survey_frame().astype(object)
-    frame.loc[2, "service_duration"] = "2,5"
-    path = tmp / "survey.csv"
-    frame.to_csv(path, index=False, sep=";", lineterminator="\n")
-    return path
-
-
-def _decimal_comma_quoted(tmp):
-    return _edit(swemwbs_useful_before=(4, "3,5"))(tmp)
-
-
-def _duplicate_ids(tmp):
-    return _edit(respondent_id=(3, "R001"))(tmp)
-
-
-def _unpaired(tmp):
-    frame = survey_frame().astype(object)
-    index = int(frame.index[frame["swemwbs_mind_before"].notna()][0])
-    frame.loc[index, "swemwbs_mind_after"] = None
-    return write_csv(frame, tmp / "survey.csv")
-
-
-def _depends_on(tmp):
-    frame = survey_frame().astype(object)
-    index = first_row_where(frame, "has_children", 0)
-    frame.loc[index, "children_live_with_mother"] = 1
-    return write_csv(frame, tmp / "survey.csv")
-
-
-def _empty_row(tmp):
-    frame = survey_frame().astype(object)
-    frame.loc[5, :] = None
-    return write_csv(frame, tmp / "survey.csv")
-
-
-def _blank_line(tmp):
-    lines = csv_text(survey_frame()).split("\n")
-    lines.insert(4, "")  # between respondents 3 and 4: spreadsheet row 5
-    return _text("survey.csv", "\n".join(lines))(tmp)
-
-
-def _header_only(tmp):
-    return _text("survey.csv", ",".join(CODEBOOK.columns()) + "\n")(tmp)
-
-
-def _semicolons(tmp):
-    path = tmp / "survey.csv"
-    survey_frame().to_csv(path, index=False, sep=";", lineterminator="\n")
-    return path
-
-
-def _tabs(tmp):
-    path = tmp / "survey.csv"
-    survey_frame().to_csv(path, index=False, sep="\t", lineterminator="\n")
-    return path
-
-
-def _bom(tmp):
-    return _text("survey.csv", b"\xef\xbb\xbf" + csv_text(survey_frame()).encode())(tmp)
-
-
-def _latin1(tmp):
-    frame = survey_frame().astype(object)
-    frame.loc[1, "respondent_id"] = "Ren\u00e9e"
-    return _text("survey.csv", csv_text(frame).encode("latin-1"))(tmp)
-
-
-def _utf16(tmp):
-    return _text("survey.csv", csv_text(survey_frame()).encode("utf-16"))(tmp)
-
-
-def _duplicate_headers(tmp):
-    frame = survey_frame()
-    text = csv_text(frame)
-    header, rest = text.split("\n", 1)
-    header = header + ",age_band"
-    body = "\n".join(line + ",2" for line in rest.rstrip("\n").split("\n")) + "\n"
-    return _text("survey.csv", header + "\n" + body)(tmp)
-
-
-def _ragged_row(tmp):
-    lines = csv_text(survey_frame()).split("\n")
-    lines[3] = lines[3].rsplit(",", 10)[0]  # respondent 3 lost her last ten answers
-    return _text("survey.csv", "\n".join(lines))(tmp)
-
-
-def _unclosed_quote(tmp):
-    lines = csv_text(survey_frame()).split("\n")
-    lines[2] = lines[2].replace("R002,", 'R002,"', 1)
-    return _text("survey.csv", "\n".join(lines))(tmp)
-
-
-def _xlsx(frame: pd.DataFrame, path: Path, sheet: str = "survey") -> Path:
-    frame.to_excel(path, index=False, sheet_name=sheet)
-    return path
-
-
-def _excel_wrong_sheet(tmp):
-    path = tmp / "survey.xlsx"
-    with pd.ExcelWriter(path) as writer:
-        pd.DataFrame({"About": ["Survey returns, spring 2020"]}).to_excel(writer, sheet_name="Notes", index=False)
-        survey_frame().to_excel(writer, sheet_name="Responses", index=False)
-    return path
-
-
-def _excel_wrong_code(tmp):
-    frame = survey_frame()
-    frame.loc[3, "age_band"] = 7
-    return _xlsx(frame, tmp / "survey.xlsx")
-
-
-def _excel_decimal(tmp):
-    frame = survey_frame().astype(object)
-    frame.loc[0, "reflect_plans"] = 2.5
-    return _xlsx(frame, tmp / "survey.xlsx")
-
-
-def _excel_duplicate_headers(tmp):
-    frame = survey_frame()
-    frame.columns = [*frame.columns[:-1], "age_band"]
-    return _xlsx(frame, tmp / "survey.xlsx")
-
-
-def _excel_header_only(tmp):
-    return _xlsx(survey_frame().iloc[:0], tmp / "survey.xlsx")
-
-
-def _corrupted_xlsx(tmp):
-    good = _xlsx(survey_frame(), tmp / "good.xlsx").read_bytes()
-    path = tmp / "survey.xlsx"
-    path.write_bytes(good[: len(good) // 2])
-    good_path = tmp / "good.xlsx"
-    good_path.unlink()
-    return path
-
-
-def _zip_not_workbook(tmp):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("notes.txt", "not a workbook")
-    return _text("survey.xlsx", buffer.getvalue())(tmp)
-
-
-def _xlsx_named_csv(tmp):
-    return _text("survey.csv", _xlsx(survey_frame(), tmp / "s.xlsx").read_bytes())(tmp)
-
-
-def _million_rows(tmp):
-    path = tmp / "survey.csv"
-    with path.open("wb") as handle:
-        handle.write(b"respondent_id,age_band\n")
-        handle.write(b"R1,2\n" * 1_000_000)
-    return path
-
-
-def _over_100_mb(tmp):
-    path = tmp / "survey.csv"
-    with path.open("wb") as handle:  # sparse: costs no disk space
-        handle.truncate(100_000_001)
-    return path
-
-
-def _directory(tmp):
-    folder = tmp / "responses"
-    folder.mkdir()
-    return folder
-
-
-def _unsupported(tmp):
-    return _text("survey.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64)(tmp)
-
-
-def _too_many_problems(tmp):
-    frame = survey_frame().astype(object)
-    frame["reflect_skills"] = "8"
-    frame["reflect_range"] = "8"
-    frame["reflect_plans"] = "8"
-    frame["reflect_positive"] = "8"
-    return write_csv(frame, tmp / "survey.csv")
-
-
-def _workstar(**cells):
-    def build(tmp):
-        frame = workstar_frame().astype(object)
-        for column, (index, value) in cells.items():
-            frame.loc[index, column] = value
-        return write_csv(frame, tmp / "workstar.csv")
-
-    return build
-
-
-def _survey_as_workstar(tmp):
-    return write_csv(survey_frame(), tmp / "survey.csv")
-
-
-CORPUS = [
-    Malformed("missing-column", _missing_column, ("column 'ethnicity' is missing",)),
-    Malformed(
-        "unknown-extra-column",
-        _unknown_column,
-        ("column 'favourite_colour' is not in the codebook (unknown column)",),
-    ),
-    Malformed(
-        "wrong-code",
-        _edit(swemwbs_relaxed_after=(12, "6")),
-        (f"survey.csv: column swemwbs_relaxed_after, row 14: value '6' not allowed; {SWEMWBS_ALLOWED}",),
-    ),
-    Malformed(
-        "negative-code",
-        _edit(disability=(0, "-1")),
-        ("column disability, row 2: value '-1' not allowed; allowed: 0 (No), 1 (Yes), or empty",),
-    ),
-    Malformed(
-        "text-in-numeric-column",
-        _edit(age_band=(1, "twenty-five")),
-        ("column age_band, row 3: value 'twenty-five' is not a whole-number code", "9 (Prefer not to say)"),
-    ),
-    Malformed(
-        "decimal-value",
-        _edit(service_duration=(6, "2.5")),
-        ("column service_duration, row 8: value '2.5' is not a whole-number code (a decimal number",),
-    ),
-    Malformed(
-        "decimal-comma-in-quoted-cell",
-        _decimal_comma_quoted,
-        ("column swemwbs_useful_before, row 6: value '3,5' is not a whole-number code (a decimal comma",),
-    ),
-    Malformed("semicolon-decimals", _semicolon_decimals, ("separated by semicolons", "decimal commas")),
-    Malformed("wrong-delimiter-semicolon", _semicolons, ("separated by semicolons (';'), not by commas",)),
-    Malformed("tab-delimiter", _tabs, ("separated by tabs, not by commas",)),
-    Malformed(
-        "duplicate-ids",
-        _duplicate_ids,
-        ("column respondent_id, row 5: value 'R001' duplicates the id in row 2",),
-    ),
-    Malformed("empty-id", _edit(respondent_id=(2, "")), ("column respondent_id, row 4: the identifier is empty",)),
-    Malformed("blank-id", _edit(respondent_id=(2, "   ")), ("column respondent_id, row 4: the identifier is empty",)),
-    Malformed("unpaired-before-after", _unpaired, ("column swemwbs_mind_after, row", "unpaired before/after")),
-    Malformed(
-        "depends-on-violation",
-        _depends_on,
-        ("column children_live_with_mother, row", "value '1' not allowed because has_children is '0'"),
-    ),
-    Malformed("fully-empty-row", _empty_row, ("row 7: the row is empty",)),
-    Malformed("blank-line-inside", _blank_line, ("row 5: the row is empty",)),
-    Malformed("empty-file", _text("survey.csv", b""), ("the file is empty (0 bytes)",)),
-    Malformed("blank-lines-only", _text("survey.csv", "\n \n\n"), ("only blank lines",)),
-    Malformed("header-only", _header_only, ("has a header row but no data rows",)),
-    Malformed("utf8-bom", _bom, ("starts with a byte-order mark (BOM",)),
-    Malformed("latin-1-text", _latin1, ("not UTF-8 text: byte 0xE9", "(line 3)", "re-save it as UTF-8")),
-    Malformed("utf-16-text", _utf16, ("UTF-16",)),
-    Malformed("duplicate-headers", _duplicate_headers, ("duplicate header 'age_band' in column 2 (B) and column 78",)),
-    Malformed("ragged-row", _ragged_row, ("row 4 (line 4) has 67 fields but the header has 77",)),
-    Malformed("unclosed-quote", _unclosed_quote, ("not valid CSV: the row starting on line 3 cannot be read",)),
-    Malformed("excel-data-on-wrong-sheet", _excel_wrong_sheet, ("data on the wrong sheet", "'Notes'", "'Responses'")),
-    Malformed("excel-wrong-code", _excel_wrong_code, ("column age_band, row 5: value '7' not allowed",)),
-    Malformed("excel-decimal", _excel_decimal, ("column reflect_plans, row 2: value '2.5' is not a whole-number code",)),
-    Malformed("excel-duplicate-headers", _excel_duplicate_headers, ("duplicate header 'age_band'",)),
-    Malformed("excel-header-only", _excel_header_only, ("sheet 'survey' has a header row but no data rows",)),
-    Malformed("corrupted-xlsx", _corrupted_xlsx, ("not a valid .xlsx workbook (not a zip archive)",)),
-    Malformed("zip-but-not-workbook", _zip_not_workbook, ("zip archive but not a readable .xlsx workbook",)),
-    Malformed("xlsx-named-csv", _xlsx_named_csv, ("zip archive (probably an Excel workbook) with a .csv name",)),
-    Malformed("million-rows", _million_rows, ("more than 100,000 data rows",)),
-    Malformed("over-100-MB", _over_100_mb, ("100,000,001 bytes, larger than the limit of 100,000,000 bytes",)),
-    Malformed("unsupported-extension", _unsupported, ("unsupported file type ('.xls')", "save it as .xlsx")),
-    Malformed("directory", _directory, ("is a directory",)),
-    Malformed("missing-file", lambda tmp: tmp / "nowhere.csv", ("no such file",)),
-    Malformed("too-many-problems", _too_many_problems, ("... and 14 more problems",)),
-    Malformed(
-        "workstar-out-of-range",
-        _workstar(ws_stability_last=(1, 11)),
-        ("column ws_stability_last, row 3: value '11' not allowed; allowed: whole numbers 1 to 10, or empty",),
-    ),
-    Malformed(
-        "workstar-zero",
-        _workstar(ws_aspiration_first=(0, 0)),
-        ("column ws_aspiration_first, row 2: value '0' not allowed",),
-    ),
-    Malformed(
-        "workstar-unpaired",
-        _workstar(ws_job_search_last=(5, None)),
-        ("column ws_job_search_last, row 7: empty, but ws_job_search_first is", "unpaired first/last readings"),
-    ),
-    Malformed(
-        "workstar-duplicate-participant",
-        _workstar(participant_id=(4, "P01")),
-        ("column participant_id, row 6: value 'P01' duplicates the id in row 2",),
-    ),
-    Malformed(
-        "survey-checked-as-workstar",
-        _survey_as_workstar,
-        ("column 'participant_id' is missing", "column 'respondent_id' is not in the codebook"),
-        ("--workstar",),
-    ),
-]
-
-
 def test_corpus_is_large_enough():
-    assert len(CORPUS) >= 25
-    assert len({case.id for case in CORPUS}) == len(CORPUS)
+    assert len(ERRORS) >= 40
+    assert len({case.id for case in ERRORS}) == len(ERRORS)
 
 
-@pytest.mark.parametrize("case", CORPUS, ids=lambda case: case.id)
-def test_malformed_file_is_rejected_with_a_clear_message(case, tmp_path, capsys):
-    path = case.build(tmp_path)
+@pytest.mark.parametrize("case", ERRORS, ids=lambda case: case.id)
+def test_unusable_file_is_rejected_with_a_clear_message(case, tmp_path, capsys):
+    path = case.make(tmp_path)
     before = fingerprint(path)
 
-    status, out, err = run_cli([str(path), *case.args], capsys)
+    status, out, err = run_cli([str(path), *case.argv(tmp_path)], capsys)
 
     assert status == 2
     assert out == ""
+    lines = err.rstrip("\n").split("\n")
+    assert case.expect[0] in lines[0], err[:600]
     for expected in case.expect:
         assert expected in err, f"{expected!r} not in {err!r}"
     assert "Traceback" not in err and "internal error" not in err
-    lines = err.rstrip("\n").split("\n")
-    assert lines and all(line.startswith(f"{path}: ") or line.startswith("... and ") for line in lines)
-    assert len(lines) <= MAX_LISTED_PROBLEMS + 1
+    shown = [str(path)] + [a for a in case.argv(tmp_path) if a.endswith(".yaml")]
+    assert all(line.startswith(tuple(f"{s}: " for s in shown)) or line.startswith("... and ") for line in lines)
+    assert len(lines) <= 2 * MAX_LISTED_PROBLEMS + 3
     assert fingerprint(path) == before
 
 
-def test_too_many_problems_are_capped(tmp_path, capsys):
-    path = _too_many_problems(tmp_path)
+def test_too_many_errors_are_capped(tmp_path, capsys):
+    case = next(c for c in ERRORS if c.id == "many-wrong-codes")
+    path = case.make(tmp_path)
     _, _, err = run_cli([str(path)], capsys)
     lines = err.rstrip("\n").split("\n")
-    # four columns x 16 respondents = 64 bad codes: 50 listed, 14 summarised
-    assert len(lines) == 51
-    assert lines[-1] == "... and 14 more problems"
+    # 4 columns x 16 respondents, each a different value: 64 errors, 50 listed, 14 counted, then the summary
+    assert len(lines) == 52
+    assert lines[-2] == "... and 14 more errors"
+    assert lines[-1] == (f"{path}: invalid — 64 errors (64 codes not in the codebook) and 0 warnings — "
+                         f"16 rows, 77 columns, codebook {CODEBOOK.version}")
     report = validate_survey(path)
-    assert report.n_problems == 64
-    assert len(report.problems) == 51
+    assert (report.n_errors, len(report.errors), report.n_problems) == (64, 51, 64)
 
 
 # --------------------------------------------------------------------------
@@ -518,7 +192,8 @@ def test_valid_csv_passes_with_one_line_summary(tmp_path, capsys):
 
 
 def test_valid_xlsx_passes_with_one_line_summary(tmp_path, capsys):
-    path = _xlsx(survey_frame(), tmp_path / "survey.xlsx", sheet="Sheet1")
+    path = tmp_path / "survey.xlsx"
+    survey_frame().to_excel(path, index=False, sheet_name="Sheet1")
     before = fingerprint(path)
     status, out, err = run_cli([str(path)], capsys)
     assert (status, err) == (0, "")
@@ -566,7 +241,10 @@ def test_invalid_report_summary_and_raise():
     frame.loc[0, "age_band"] = "4"
     report = validate_survey(frame, source="s.csv")
     assert not report.ok
-    assert report.summary() == f"s.csv: invalid — 1 problem (16 rows, 77 columns, codebook {CODEBOOK.version})"
+    assert report.summary() == (
+        f"s.csv: invalid — 1 error (1 code not in the codebook) and 0 warnings — 16 rows, 77 columns, "
+        f"codebook {CODEBOOK.version}"
+    )
     with pytest.raises(SurveyValidationError) as caught:
         report.raise_if_invalid()
     assert caught.value.exit_code == 2
@@ -576,21 +254,31 @@ def test_invalid_report_summary_and_raise():
     ]
 
 
-def test_row_numbers_are_spreadsheet_rows():
+def test_row_numbers_are_spreadsheet_rows_and_a_value_is_one_error():
     frame = survey_frame().astype(object)
     frame.loc[0, "reflect_range"] = "0"
     frame.loc[15, "reflect_range"] = "0"
+    frame.loc[4, "reflect_range"] = "7"
     problems = validate_survey(frame, source="s.csv").problems
-    assert [p.split(": ")[1] for p in problems] == ["column reflect_range, row 2", "column reflect_range, row 17"]
+    assert [p.split(": ")[1] for p in problems] == ["column reflect_range, rows 2, 17", "column reflect_range, row 6"]
 
 
 def test_a_bad_cell_is_reported_once():
     frame = survey_frame().astype(object)
     index = first_row_where(frame, "has_children", 1)
-    frame.loc[index, "has_children"] = "yes"  # not a number: not also "not allowed"
+    frame.loc[index, "has_children"] = "maybe"  # not a code or label: not also a skip-logic slip
     report = validate_survey(frame, source="s.csv")
-    assert report.n_problems == 1
-    assert "value 'yes' is not a whole-number code" in report.problems[0]
+    assert (report.n_problems, report.n_warnings) == (1, 0)
+    assert "value 'maybe' is neither a code nor a label of this question" in report.problems[0]
+
+
+def test_labels_are_read_as_codes():
+    frame = survey_frame().astype(object)
+    index = first_row_where(frame, "has_children", 1)
+    frame.loc[index, "has_children"] = " YES "
+    report, typed = check_table(frame, CODEBOOK, source="s.csv")
+    assert report.ok and report.actions == {"labels_read": 1}
+    assert typed.loc[index, "has_children"] == 1
 
 
 def test_routing_allows_the_child_when_the_parent_is_missing_or_matches():
@@ -598,11 +286,13 @@ def test_routing_allows_the_child_when_the_parent_is_missing_or_matches():
     index = first_row_where(frame, "has_children", 0)
     frame.loc[index, "has_children"] = None
     frame.loc[index, "children_live_with_mother"] = 1
-    assert validate_survey(frame).ok
+    assert (validate_survey(frame).ok, validate_survey(frame).n_warnings) == (True, 0)
     frame.loc[index, "has_children"] = 1
-    assert validate_survey(frame).ok
+    assert (validate_survey(frame).ok, validate_survey(frame).n_warnings) == (True, 0)
     frame.loc[index, "has_children"] = 0
-    assert validate_survey(frame).n_problems == 1
+    report = validate_survey(frame)
+    assert (report.ok, report.n_problems, report.warning_counts) == (True, 0, {"skip_slip": 1})
+    assert validate_survey(frame, strict=True).n_problems == 1
 
 
 def test_a_pair_left_empty_on_both_sides_is_valid():
@@ -625,7 +315,11 @@ def test_duplicate_column_names_in_a_frame():
     frame = survey_frame()
     frame.columns = [*frame.columns[:-1], "age_band"]
     report = validate_survey(frame, source="f")
-    assert report.problems == ["f: duplicate column 'age_band'; every column name must appear once"]
+    assert report.problems == [
+        "f: duplicate column 'age_band'; every column name must appear once",
+        f"f: column 'rel_family_contact_after' is missing; every codebook column must be present (it may be "
+        f"empty) (codebook {CODEBOOK.version})",
+    ]
 
 
 def test_unreadable_path_gives_a_report_not_an_exception(tmp_path):
@@ -653,7 +347,7 @@ def test_detect_kind():
 def test_schemas_are_pandera_schemas_built_from_the_codebook():
     cells, codes, rules = survey_schemas(CODEBOOK)
     assert all(isinstance(schema, pa.DataFrameSchema) for schema in (cells, codes, rules))
-    assert cells.strict is True
+    assert cells.strict == "filter"  # columns not in the codebook are ignored (a warning)
     assert list(cells.columns) == CODEBOOK.columns()
     assert cells.columns["respondent_id"].unique and not cells.columns["respondent_id"].nullable
     (isin,) = codes.columns["age_band"].checks
@@ -693,7 +387,8 @@ def test_rule_frame_puts_cross_column_rules_in_columns():
 
 
 def test_read_errors_surface_as_validation_errors(tmp_path):
-    path = _text("survey.csv", b"")(tmp_path)
+    path = tmp_path / "survey.csv"
+    path.write_bytes(b"")
     with pytest.raises(SurveyValidationError) as caught:
         read_table(path)
     assert caught.value.problems == [f"{path}: the file is empty (0 bytes); expected a header row and one row per respondent"]
