@@ -20,7 +20,15 @@ from cwp_analysis.errors import SurveyValidationError
 from cwp_analysis.paths import data_file
 from cwp_analysis.readers import read_table
 from cwp_analysis.survey_io import load_survey, load_workstar, read_survey
-from tests.survey_factory import FORMATS, as_codes, codebook_items, id_column, make_survey, make_workstar, write_survey
+from tests.survey_factory import (
+    FORMATS,
+    as_codes,
+    codebook_items,
+    id_column,
+    make_survey,
+    make_workstar,
+    write_survey,
+)
 
 SUFFIX = {"csv": ".csv", "csv-bom": ".csv", "cp1252": ".csv", "semicolon": ".csv", "tab": ".tsv",
           "xlsx": ".xlsx", "sav": ".sav", "dta": ".dta"}
