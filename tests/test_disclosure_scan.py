@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -333,7 +334,9 @@ def test_site_downloads_outputs_and_sources_are_scanned(tmp_path, synthetic):
 
 def test_a_clean_site_has_no_findings(tmp_path):
     site = make_site(tmp_path / "site", table_html(pd.DataFrame({"Answer": ["Yes", "No"], "Count": [30, 38]})))
-    assert scan_site(site) == []
+    report = scan_site(site)
+    assert list(report) == [] and report.ok and report.reason == ""
+    assert report.summary() == f"{site}: clean (threshold 7; 0 survey identifiers searched; 2 pages attacked)"
 
 
 def test_scan_refuses_what_is_not_a_site(tmp_path):
@@ -354,7 +357,7 @@ def test_finding_location_formats():
     assert str(Finding("b.zip", "unscannable-file", "b.zip", detail="cannot be read")) == (
         "b.zip: unscannable-file: 'b.zip' cannot be read")
     assert set(RULES) == {"small-count", "respondent-id", "survey-row", "free-text", "unreviewed-table",
-                          "unscannable-file"}
+                          "unscannable-file", "recoverable-count"}
 
 
 # --------------------------------------------------------------------------
@@ -362,11 +365,15 @@ def test_finding_location_formats():
 # --------------------------------------------------------------------------
 
 
+NO_MANIFEST = "cwp scan: no build manifest at {} and no --survey: respondent identifiers are checked against the id pattern only"
+
+
 def test_cli_exit_status_and_one_line_per_finding(tmp_path, capsys):
     clean = make_site(tmp_path / "clean")
     assert main(["scan", str(clean)]) == 0
     out, err = capsys.readouterr()
-    assert out == f"{clean}: clean (threshold 7)\n" and err == ""
+    assert out == f"{clean}: clean (threshold 7; 0 survey identifiers searched; 2 pages attacked)\n"
+    assert err == NO_MANIFEST.format(tmp_path / "build-manifest.json") + "\n"
 
     leaky = make_site(tmp_path / "leaky", "<p>SYN-001 and SYN-002</p>"
                       + table_html(pd.DataFrame({"Answer": ["a", "b"], "Count": [5, 9]})))
@@ -376,11 +383,104 @@ def test_cli_exit_status_and_one_line_per_finding(tmp_path, capsys):
     assert len(lines) == 4
     assert lines[0].startswith("index.html: line 1: respondent-id: 'SYN-001'")
     assert [re.search(r"small-count: '(\d)'", line).group(1) for line in lines[2:]] == ["5", "9"]
-    assert err == "cwp scan: 4 findings in 1 file\n"
+    assert err.splitlines()[-1] == ("cwp scan: 4 findings in 1 file (2 respondent-id, 2 small-count); first: "
+                                    "index.html: line 1: respondent-id: 'SYN-001' is a respondent identifier")
 
     assert main(["scan", str(leaky), "--allow", "index.html"]) == 0
     capsys.readouterr()
     assert main(["scan", str(tmp_path / "nowhere")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------
+# identifiers of real surveys, the build manifest, and the page attack
+# --------------------------------------------------------------------------
+
+
+def factory_survey(tmp_path: Path, n: int = 12) -> tuple[Path, pd.DataFrame]:
+    from tests.survey_factory import make_survey, write_survey
+
+    frame = make_survey(n, seed=4, id_prefix="CW-")
+    return write_survey(frame, tmp_path / "survey.csv"), frame
+
+
+def test_identifiers_come_from_the_survey_files_not_only_the_synthetic_pattern(tmp_path):
+    path, frame = factory_survey(tmp_path)
+    ident = frame["respondent_id"].iloc[3]
+    assert not re.fullmatch(r"SYN-.*", ident)
+    site = make_site(tmp_path / "site", f"<p>Follow-up with {ident} next week.</p>")
+    assert list(scan_site(site, attack=False)) == []  # the SYN- pattern alone misses it
+    report = scan_site(site, survey_paths=[path], attack=False)
+    assert [(f.rule, f.value) for f in report] == [("respondent-id", ident)]
+    assert report.identifiers == len(frame)
+    # identifiers given by hand, and an identifier column with a name of its own
+    assert [f.value for f in scan_site(site, id_values=[ident], id_pattern=None, attack=False)] == [ident]
+    renamed = frame.rename(columns={"respondent_id": "case_ref"})
+    renamed.to_csv(tmp_path / "renamed.csv", index=False)
+    assert list(scan_site(site, survey_paths=[tmp_path / "renamed.csv"], attack=False)) == []
+    assert len(scan_site(site, survey_paths=[tmp_path / "renamed.csv"], id_columns=["case_ref"], attack=False)) == 1
+
+
+def test_a_recoverable_count_fails_the_scan_with_a_one_line_reason(tmp_path):
+    from cwp_analysis.disclosure_scan import UnsafeSiteError
+
+    leaky = pd.DataFrame({"Question": ["Age"] * 3, "Answer": ["young", "middle", "old"], "Count": ["[c]", 40, 20],
+                          "Base": [65, 65, 65], "%": ["7.7", "61.5", "30.8"]})
+    site = make_site(tmp_path / "site", table_html(leaky))
+    report = scan_site(site)
+    assert [(f.rule, f.table, f.row, f.column, f.value) for f in report] == [
+        ("recoverable-count", 1, "'Age / young'", "Count", "5")]
+    assert [r.interval for r in report.recoveries] == ["5"] and report.pages_attacked == 2
+    assert str(report[0]) == ("index.html: table 1, row 'Age / young', column 'Count': recoverable-count: '5' "
+                              "is the withheld cell an attacker works out from assumed totals, shares")
+    assert report.reason == f"1 finding in 1 file (1 recoverable-count); first: {report[0]}"
+    with pytest.raises(UnsafeSiteError, match="not safe to publish .*1 recoverable-count"):
+        report.raise_if_unsafe()
+    assert list(scan_site(site, attack=False)) == []
+    assert [f.rule for f in scan_html(page(table_html(leaky)), attack=True)] == ["recoverable-count"]
+
+
+def test_the_build_manifest_names_the_survey_to_check(tmp_path, capsys):
+    from cwp_analysis.build_manifest import (
+        ManifestError,
+        make_build_manifest,
+        manifest_path,
+        read_build_manifest,
+        write_build_manifest,
+    )
+
+    path, frame = factory_survey(tmp_path)
+    ident = frame["respondent_id"].iloc[0]
+    site = make_site(tmp_path / "site", f"<p>{ident}</p>")
+    manifest = make_build_manifest(site=site, data_path=path, id_column="respondent_id", synthetic=False,
+                                   threshold=7, workstar_path=WORKSTAR, workstar_id_column="respondent_id")
+    written = write_build_manifest(manifest_path(site), manifest)
+    assert written == tmp_path / "build-manifest.json"
+    assert read_build_manifest(written) == manifest
+    # without --survey, cwp scan reads the manifest beside the site
+    assert main(["scan", str(site), "--no-attack"]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [f"index.html: line 1: respondent-id: {ident!r} is a respondent identifier"]
+    assert "no build manifest" not in err
+    # a survey file changed since the build is refused
+    path.write_text(path.read_text(encoding="utf-8") + ",".join(["CW-999"] + [""] * (frame.shape[1] - 1)) + "\n",
+                    encoding="utf-8")
+    assert main(["scan", str(site)]) == 2
+    assert "has changed since the site was built" in capsys.readouterr().err
+    # a manifest describing another site is not used for this one
+    write_build_manifest(manifest_path(site), {**manifest, "site": str(tmp_path / "other")})
+    assert main(["scan", str(site), "--no-attack"]) == 0
+    assert "describes another site" in capsys.readouterr().err
+    # malformed manifests: one line naming the key
+    bad = tmp_path / "bad.json"
+    for content, message in [("[]", "must hold a JSON object"), ("{", "not readable JSON"),
+                             ('{"data_path": "x"}', "has no 'data_sha256'"),
+                             (json.dumps({**manifest, "synthetic": "no"}), "'synthetic' must be bool"),
+                             (json.dumps({**manifest, "data_sha256": "abc"}), "not a SHA-256")]:
+        bad.write_text(content, encoding="utf-8")
+        with pytest.raises(ManifestError, match=message):
+            read_build_manifest(bad)
+    assert main(["scan", str(site), "--manifest", str(tmp_path / "none.json")]) == 2
     assert "does not exist" in capsys.readouterr().err
 
 
@@ -398,14 +498,15 @@ def survey_banner_pages(site: Path) -> list[str]:
 
 @pytest.mark.slow
 def test_the_synthetic_book_is_clean(built_book):
-    findings = scan_site(built_book.site, survey=[SURVEY, WORKSTAR], outputs=built_book.outputs)
-    assert findings == [], "\n".join(map(str, findings))
+    # the scan's own rules; the page attack on real builds is tests/test_attack_books.py
+    findings = scan_site(built_book.site, survey=[SURVEY, WORKSTAR], outputs=built_book.outputs, attack=False)
+    assert list(findings) == [], "\n".join(map(str, findings))
     # the rules do read the real site: the published synthetic file, when not allowed, is all rows and ids
-    unallowed = scan_site(built_book.site, survey=[SURVEY, WORKSTAR], allow=())
+    unallowed = scan_site(built_book.site, survey=[SURVEY, WORKSTAR], allow=(), attack=False)
     flagged = {f.rule for f in unallowed if "SYNTHETIC" in f.file}
     assert flagged == {"respondent-id", "survey-row"}
     # and a lower bar for "small" finds the counts the tables do show
-    assert any(f.rule == "small-count" for f in scan_site(built_book.site, threshold=60))
+    assert any(f.rule == "small-count" for f in scan_site(built_book.site, threshold=60, attack=False))
     assert "notebooks/06_mental_wellbeing.html" in survey_banner_pages(built_book.site)
 
 
@@ -429,18 +530,18 @@ def project_table_cells(site: Path) -> list[str]:
     cells = []
     for page_path in sorted(site.rglob("*.html")):
         text = page_path.read_text(encoding="utf-8")
-        for match in re.finditer(r'<table[^>]*class="([^"]*)"[^>]*>(.*?)</table>', text, re.S):
+        for match in re.finditer(r'<table[^>]*class="([^"]*)"[^>]*>(.*?)</table>', text, re.DOTALL):
             classes = match.group(1).split()
             if "cwp-table" in classes and "cwp-public-source" not in classes:
-                cells += [html.unescape(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", match.group(2), re.S)]
+                cells += [html.unescape(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", match.group(2), re.DOTALL)]
     return cells
 
 
 @pytest.mark.slow
 def test_a_book_built_on_twelve_respondents_is_clean_and_suppressed(small_book):
     path, book = small_book
-    findings = scan_site(book.site, survey=[path, WORKSTAR], outputs=book.outputs)
-    assert findings == [], "\n".join(map(str, findings))
+    findings = scan_site(book.site, survey=[path, WORKSTAR], outputs=book.outputs, attack=False)
+    assert list(findings) == [], "\n".join(map(str, findings))
     cells = project_table_cells(book.site)
     marked = sum(cell == "[c]" for cell in cells)
     assert marked >= 50 and marked >= len(cells) // 10, (marked, len(cells))

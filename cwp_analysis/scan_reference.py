@@ -1,0 +1,285 @@
+"""What the disclosure scan looks for besides small counts: identifiers, survey rows, free text.
+
+:func:`survey_reference` reads the survey (and Work Star) files a site was
+built from and returns a :class:`Reference`:
+
+* the respondent identifiers, as one regular expression matching whole
+  tokens (the identifiers of the files, any identifiers given explicitly,
+  and an optional pattern such as the synthetic ``SYN-001``);
+* fingerprints of each respondent's answers: every window of
+  :data:`ROW_RUN` consecutive present codes holding at least
+  :data:`MIN_DISTINCT_CODES` different values;
+* the free-text answers: text cells of at least
+  :data:`FREE_TEXT_MIN_LENGTH` characters that occur once in their column;
+* the project's own text (:func:`known_text`), which a long table cell may
+  repeat without being free text.
+
+Identifiers shorter than :data:`MIN_ID_LENGTH` characters or made only of
+digits are not searched as text (they would match ordinary numbers; the
+survey-row rule still finds their rows).
+
+Examples
+--------
+>>> import pandas as pd
+>>> survey = pd.DataFrame({"respondent_id": ["R-0042", "17"], "q1": ["1", "2"]})
+>>> reference = survey_reference(survey, None)
+>>> bool(reference.id_regex.search("row R-0042 here")), bool(reference.id_regex.search("R-00421"))
+(True, False)
+>>> sorted(survey_identifiers(survey))
+['17', 'R-0042']
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cwp_analysis.disclosure import IDENTIFIER_COLUMNS
+
+__all__ = [
+    "FREE_TEXT_MIN_LENGTH",
+    "MIN_DISTINCT_CODES",
+    "MIN_ID_LENGTH",
+    "ROW_RUN",
+    "Reference",
+    "code_windows",
+    "known_text",
+    "normal_text",
+    "survey_identifiers",
+    "survey_reference",
+]
+
+#: Consecutive codes of one respondent that make a survey-row finding.
+ROW_RUN = 10
+#: Different values a fingerprint window must hold.
+MIN_DISTINCT_CODES = 3
+#: Shortest text answer in a survey file treated as free text.
+FREE_TEXT_MIN_LENGTH = 20
+#: Shortest survey identifier searched for as text.
+MIN_ID_LENGTH = 4
+_TABLE_SUFFIXES = (".csv", ".tsv")
+
+
+def normal_text(text: str) -> str:
+    """White space collapsed and case folded, for comparing texts."""
+    return " ".join(str(text).split()).casefold()
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What a scan looks for besides small counts.
+
+    Attributes
+    ----------
+    id_regex : re.Pattern or None
+        Matches a respondent identifier as a whole token; None for none.
+    fingerprints : dict
+        Window of codes -> ``"row N of FILE"``.
+    free_texts : dict
+        Normalised answer -> ``"row N, column C of FILE"``.
+    known_text : str
+        The project's own text, normalised, one string per line.
+    identifiers : int
+        How many identifiers of survey files (or given explicitly) are searched.
+    """
+
+    id_regex: re.Pattern | None
+    fingerprints: dict = field(default_factory=dict)
+    free_texts: dict = field(default_factory=dict)
+    known_text: str = ""
+    identifiers: int = 0
+
+
+def _sources(survey) -> list:
+    import pandas as pd
+
+    if survey is None:
+        return []
+    return [survey] if isinstance(survey, (str, os.PathLike, pd.DataFrame)) else list(survey)
+
+
+def _text_frames(survey) -> list[tuple[str, Any]]:
+    import pandas as pd
+
+    from cwp_analysis.survey_io import read_table, text_cells
+
+    frames = []
+    for source in _sources(survey):
+        if isinstance(source, pd.DataFrame):
+            frames.append(("<data frame>", text_cells(source)))
+        else:
+            frames.append((Path(source).name, text_cells(read_table(source))))
+    return frames
+
+
+def _id_column(columns: Sequence[str], id_columns: Sequence[str]) -> str | None:
+    wanted = {c.strip().lower() for c in id_columns} | set(IDENTIFIER_COLUMNS)
+    found = [c for c in columns if c.strip().lower() in wanted]
+    return found[0] if found else None
+
+
+def survey_identifiers(survey, *, id_columns: Sequence[str] = ()) -> set[str]:
+    """Every respondent identifier of survey files (exact values, as text).
+
+    Parameters
+    ----------
+    survey : path-like, pandas.DataFrame, or a sequence of them
+        Read with :func:`cwp_analysis.survey_io.read_table`.
+    id_columns : sequence of str
+        Identifier column names besides
+        :data:`cwp_analysis.disclosure.IDENTIFIER_COLUMNS` (for instance a
+        build manifest's ``id_column``).
+
+    Returns
+    -------
+    set of str
+    """
+    ids: set[str] = set()
+    for _, text in _text_frames(survey):
+        column = _id_column([str(c) for c in text.columns], id_columns)
+        if column is not None:
+            ids.update(str(v) for v in text[column] if v)
+    return ids
+
+
+def code_windows(codes: Sequence[int | None]) -> Iterator[tuple[int, ...]]:
+    """Every :data:`ROW_RUN`-long window of present codes with enough different values."""
+    run: list[int] = []
+    for code in [*codes, None]:
+        if code is None:
+            for start in range(len(run) - ROW_RUN + 1):
+                window = tuple(run[start:start + ROW_RUN])
+                if len(set(window)) >= MIN_DISTINCT_CODES:
+                    yield window
+            run = []
+        else:
+            run.append(code)
+
+
+def survey_reference(
+    survey,
+    id_pattern: str | None,
+    known: str = "",
+    *,
+    id_values: Iterable[str] = (),
+    id_columns: Sequence[str] = (),
+) -> Reference:
+    """Build the :class:`Reference` of a scan.
+
+    Parameters
+    ----------
+    survey : path-like, pandas.DataFrame, a sequence of them, or None
+        Microdata whose identifiers, rows and free-text answers must not appear.
+    id_pattern : str or None
+        A regular expression of further identifiers (such as the synthetic ``SYN-001``).
+    known : str
+        The project's own text (:func:`known_text`).
+    id_values : iterable of str
+        Identifiers to search for besides those of ``survey``.
+    id_columns : sequence of str
+        Identifier column names besides the usual ones.
+
+    Returns
+    -------
+    Reference
+    """
+    ids: set[str] = {str(v) for v in id_values}
+    fingerprints: dict[tuple[int, ...], str] = {}
+    free_texts: dict[str, str] = {}
+    frames = _text_frames(survey)
+    if frames:
+        from cwp_analysis.survey_io import parse_codes
+    for name, text in frames:
+        columns = [str(c) for c in text.columns]
+        id_column = _id_column(columns, id_columns)
+        others = [c for c in columns if c != id_column]
+        if id_column is not None:
+            ids.update(str(v) for v in text[id_column] if v)
+        if not others:
+            continue
+        cells = text[others].to_numpy(dtype=object)
+        numbers, whole, present = parse_codes(cells)
+        for i in range(cells.shape[0]):
+            row = [int(numbers[i, j]) if whole[i, j] else None for j in range(cells.shape[1])]
+            for window in code_windows(row):
+                fingerprints.setdefault(window, f"row {i + 2} of {name}")
+        for j, column in enumerate(others):
+            seen: dict[str, int] = {}
+            for i in range(cells.shape[0]):
+                if present[i, j] and not whole[i, j]:
+                    key = normal_text(cells[i, j])
+                    seen[key] = seen.get(key, 0) + 1
+            for i in range(cells.shape[0]):
+                if present[i, j] and not whole[i, j] and len(cells[i, j]) >= FREE_TEXT_MIN_LENGTH:
+                    key = normal_text(cells[i, j])
+                    if seen[key] == 1:
+                        free_texts.setdefault(key, f"row {i + 2}, column {column!r} of {name}")
+    searched = sorted((i for i in ids if len(i) >= MIN_ID_LENGTH and not i.isdigit()), key=lambda s: (-len(s), s))
+    patterns = ([id_pattern] if id_pattern else []) + [re.escape(i) for i in searched]
+    regex = re.compile(r"(?<![\w-])(?:" + "|".join(patterns) + r")(?![\w-])") if patterns else None
+    return Reference(regex, fingerprints, free_texts, known, len(searched))
+
+
+def _strings(value) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item)
+
+
+def known_text(sources) -> str:
+    """The project's own text: string values of data files, normalised, one per line.
+
+    Parameters
+    ----------
+    sources : path-like, sequence of path-like, or None
+        Files or folders; None for the project data folder without ``private/``.
+
+    Returns
+    -------
+    str
+    """
+    import yaml
+
+    from cwp_analysis.paths import data_dir
+
+    if sources is None:
+        root = data_dir()
+        files = [p for p in sorted(root.rglob("*")) if p.is_file() and "private" not in p.relative_to(root).parts]
+    else:
+        files = []
+        for source in [sources] if isinstance(sources, (str, os.PathLike)) else list(sources):
+            source = Path(source)
+            files += sorted(p for p in source.rglob("*") if p.is_file()) if source.is_dir() else [source]
+    pieces: list[str] = []
+    for path in files:
+        suffix = path.suffix.lower()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        try:
+            if suffix in (".yaml", ".yml"):
+                pieces += _strings(yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+            elif suffix == ".json":
+                pieces += _strings(json.loads(text))
+            elif suffix in _TABLE_SUFFIXES:
+                delimiter = "\t" if suffix == ".tsv" else ","
+                pieces += [cell for row in csv.reader(io.StringIO(text), delimiter=delimiter) for cell in row]
+            else:
+                pieces.append(text)
+        except (ValueError, yaml.YAMLError, csv.Error):
+            pieces.append(text)
+    return "\n".join(normal_text(p) for p in pieces if p.strip())
