@@ -266,7 +266,7 @@ def typed_frame(text: pd.DataFrame, id_column: str, code_columns: Iterable[str])
         or holds answer labels: :func:`cwp_analysis.survey_io.load_survey`
         reads those).
     """
-    out = {id_column: text[id_column].astype("string")}
+    out: dict[str, object] = {id_column: text[id_column].astype("string")}
     for column in code_columns:
         numbers, whole, present = parse_codes(text[column].to_numpy())
         if (present & ~whole).any():

@@ -356,10 +356,11 @@ def parse_codebook(raw: dict, source: str = "<codebook>") -> Codebook:
                     "item with a response scale"
                 )
             else:
-                unknown = sorted(set(var.depends_on["codes"]) - set(variables[target].scale.codes))
-                if unknown:
+                routing_scale = variables[target].scale
+                stray = sorted(set(var.depends_on["codes"]) - set(routing_scale.codes if routing_scale else ()))
+                if stray:
                     problems.append(
-                        f"{source}: variable {var.id!r}: depends_on codes {unknown} are not codes of {target!r}"
+                        f"{source}: variable {var.id!r}: depends_on codes {stray} are not codes of {target!r}"
                     )
     id_column = raw["id_column"]
     if id_column not in variables or variables[id_column].kind != "identifier":

@@ -188,12 +188,11 @@ def read_statistical(path: Path, shown: str, max_rows: int, encoding: str | None
     suffix = path.suffix.lower()
     what = STATISTICAL_EXTENSIONS[suffix]
     reader = pyreadstat.read_dta if suffix == ".dta" else pyreadstat.read_sav
-    options = {"encoding": encoding} if encoding else {}
     try:
-        _, meta = reader(str(path), metadataonly=True, **options)
+        _, meta = reader(str(path), metadataonly=True, encoding=encoding)
         if meta.number_rows is not None and meta.number_rows > max_rows:
             raise too_many_rows(shown, max_rows, meta.number_rows, "cases")
-        data, meta = reader(str(path), apply_value_formats=False, **options)
+        data, meta = reader(str(path), apply_value_formats=False, encoding=encoding)
     except SurveyValidationError:
         raise
     except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError, OSError, ValueError, UnicodeError) as exc:

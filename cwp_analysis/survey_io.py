@@ -120,14 +120,16 @@ def _load(path, kind: str, codebook: Codebook | None, encoding, sheet, columns, 
     id_column = codebook.workstar.id_column if kind == "workstar" else codebook.id_column
     mapping = None if columns is None else load_column_mapping(columns, codebook, kind=kind)
     id_columns = [id_column]
-    if mapping is not None and mapping.source_of(id_column):
-        id_columns.append(mapping.source_of(id_column))
+    mapped_id = mapping.source_of(id_column) if mapping is not None else None
+    if mapped_id:
+        id_columns.append(mapped_id)
     read_options.setdefault("id_columns", tuple(id_columns))
     read_options.setdefault("prefer_sheets", (kind,))
     raw = read_table(path, encoding=encoding, sheet=sheet, **read_options)
     digest = file_sha256(path)
     report, frame = check_table(raw, codebook, kind=kind, source=str(path), columns=mapping, strict=strict)
     report.raise_if_invalid(strict)
+    assert frame is not None  # no errors: check_table typed the table
     frame.attrs.update(
         source=str(path), codebook_version=codebook.version, kind=kind, sha256=digest,
         read=dict(raw.attrs.get("read", {})), validation=report.as_dict(),

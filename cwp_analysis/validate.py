@@ -301,7 +301,7 @@ def _check(
     attrs = dict(frame.attrs)
     frame = frame.reset_index(drop=True)
     frame.attrs = attrs
-    match = match_columns(frame.columns, layout.columns, mapping)
+    match = match_columns(list(frame.columns), layout.columns, mapping)
     lines = _Lines(source, layout, frame, match, mapping)
     positions = {target: i for i, target in enumerate(match.targets) if target is not None}
     positions.update({name: i for i, name in enumerate(match.names) if match.targets[i] is None})
@@ -349,14 +349,15 @@ def _check(
     if layout.id_column in positions:
         where, texts = factorized_text(frame.iloc[:, positions[layout.id_column]])
         ids = np.array(texts, dtype=object)[where]
-        empty = np.equal(ids, None)
+        empty = np.array([text is None for text in texts])[where]
         blank = empty & ~answered_any
         found.add("error", "empty_id", layout.id_column, np.flatnonzero(empty & answered_any))
         named = pd.Series(ids[~empty], index=np.flatnonzero(~empty))
         duplicated = named.duplicated(keep="first")
         if duplicated.any():
             repeated = named[named.isin(set(named[duplicated]))]
-            first = {value: int(index) for index, value in repeated[~repeated.duplicated()].items()}
+            firsts = repeated[~repeated.duplicated()]
+            first = dict(zip(firsts.to_numpy(), firsts.index.to_numpy().tolist()))
             found.add("error", "duplicate_id", layout.id_column, named.index[duplicated.to_numpy()], first=first)
         found.add("warning", "no_answers", layout.id_column, np.flatnonzero(~empty & ~answered_any))
     found.add("warning", "blank_row", None, np.flatnonzero(blank))
@@ -388,7 +389,7 @@ def _check(
     if result.n_errors:
         return CheckedTable(result, None)
     keep = ~blank
-    typed = {layout.id_column: pd.array(ids[keep], dtype="string")}
+    typed: dict[str, object] = {layout.id_column: pd.array(ids[keep], dtype="string")}
     for column in layout.code_columns:
         valid = np.isin(status[column][keep], (CODE, LABEL))
         typed[column] = pd.arrays.IntegerArray(codes[column][keep], ~valid)

@@ -126,7 +126,7 @@ class ValidationReport:
 
     def ok_under(self, strict: bool = False) -> bool:
         """True when there is no error (and, under ``strict``, no warning)."""
-        return self.n_errors == 0 and not (strict and self.n_warnings)
+        return not self.n_errors and not (strict and self.n_warnings)
 
     @property
     def ok(self) -> bool:
@@ -145,7 +145,7 @@ class ValidationReport:
     @property
     def n_problems(self) -> int:
         """``n_errors``, plus ``n_warnings`` under :attr:`strict` (kept for existing callers)."""
-        return self.n_errors + (self.n_warnings if self.strict else 0)
+        return int(self.n_errors or 0) + (int(self.n_warnings or 0) if self.strict else 0)
 
     # -- output -----------------------------------------------------------
 
@@ -161,12 +161,12 @@ class ValidationReport:
         """
         unit = "participants" if self.kind == "workstar" else "respondents"
         tail = f"{self.n_rows} {unit}, {self.n_columns} columns, codebook {self.codebook_version}"
-        warned = f"{_plural(self.n_warnings, ('warning', 'warnings'))}{_breakdown(self.warning_counts, WARNING_KINDS)}"
+        warned = f"{_plural(int(self.n_warnings or 0), ('warning', 'warnings'))}{_breakdown(self.warning_counts, WARNING_KINDS)}"
         if self.ok and self.n_warnings == 0:
             return f"{self.path}: valid — {tail}"
         if self.ok:
             return f"{self.path}: valid with {warned} — {tail}"
-        errors = f"{_plural(self.n_errors, ('error', 'errors'))}{_breakdown(self.error_counts, ERROR_KINDS)}"
+        errors = f"{_plural(int(self.n_errors or 0), ('error', 'errors'))}{_breakdown(self.error_counts, ERROR_KINDS)}"
         verdict = "invalid" if self.n_errors else "invalid (strict: warnings count as errors)"
         return (
             f"{self.path}: {verdict} — {errors} and {warned} — {self.n_rows} rows, {self.n_columns} columns, "

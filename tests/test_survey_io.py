@@ -390,3 +390,19 @@ def test_parse_codes_accepts_signs_and_rejects_decimals_and_non_ascii_digits():
     assert numbers.tolist() == [[3, 0], [0, 0]]
     assert whole.tolist() == [[True, True], [False, False]]
     assert present.all()
+
+
+def test_reading_and_validating_do_not_import_pandera(tmp_path):
+    """pandera takes about a second to import; only building the schemas needs it."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "s.csv"
+    survey_frame().to_csv(path, index=False)
+    code = (
+        "import sys; from cwp_analysis import survey_io, validate; "
+        f"survey_io.read_survey({str(path)!r}); validate.validate_survey({str(path)!r}); "
+        "print('pandera' in sys.modules); validate.survey_schemas(); print('pandera' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "True"]
