@@ -14,8 +14,10 @@ grid's structure and adds what it implies:
 ``assumed totals``
     The rows of a long table (``Question | Answer | Count | Base``) add up
     to their base within each question, and those of a one-question table
-    to its constant base: likely but not certain (answers may be multiple),
-    so these facts are kept only where nothing shown contradicts them.
+    to its constant base; a row of answers adds up to its ``Base``: likely
+    but not certain (answers may be multiple), so these facts are kept only
+    where nothing shown contradicts them and the caption does not say a
+    woman could be counted in several rows (:data:`SEVERAL_PHRASES`).
 ``shares``
     A share printed to ``d`` decimals of a count (or of a group of answer
     columns, ``% positive``) over its base, within the rounding interval.
@@ -247,8 +249,14 @@ def _column_lines(page: PageFacts, grid: Grid) -> None:
         start = row + 1
 
 
+#: Caption phrases saying that a table's answers are not exclusive (a woman may be counted in several rows).
+SEVERAL_PHRASES = ("several", "more than one", "multiple", "not exclusive", "any number of")
+
+
 def _group_lines(page: PageFacts, grid: Grid) -> None:
     """Long tables: the rows of one question add up to its base (assumed: answers could be multiple)."""
+    if any(phrase in grid.caption.lower() for phrase in SEVERAL_PHRASES):
+        return
     base = grid.column("base", "answering", named=True)
     mains = [p for p in grid.counts if p != base and norm(grid.headers[p]) not in TOTAL_COLUMNS]
     if base is None or len(mains) != 1 or any(norm(grid.headers[p]) in TOTAL_COLUMNS for p in grid.counts

@@ -142,10 +142,11 @@ def alt_text_facts(page: PageFacts, alts: list[tuple[str, str]]) -> None:
                     if len(cells) > 1:
                         page.ask(count, "withheld cells together", grid, row, column)
                     page.ask(base - count, "complement", grid, row, column)
+        position = 0
         for part in re.split(r";\s", alt):
-            position = alt.find(part)
-            if any(a <= position < b for a, b in taken):
-                continue
+            start, position = alt.find(part, position), alt.find(part, position) + len(part)
+            if any(a < position and start < b for a, b in taken):
+                continue  # linked to a table row above
             base_match = _BASE.search(part)
             if not base_match:
                 continue

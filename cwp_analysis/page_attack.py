@@ -148,6 +148,8 @@ class AttackReport:
     recoveries : tuple of Recovery
     notes : tuple of str
         Facts the attacker dropped because they contradicted the others.
+    withheld : int
+        Withheld count cells the attacker read (tables and downloads).
     """
 
     site: Path
@@ -155,6 +157,7 @@ class AttackReport:
     pages: tuple
     recoveries: tuple
     notes: tuple = ()
+    withheld: int = 0
 
     @property
     def clean(self) -> bool:
@@ -201,6 +204,27 @@ def _label_columns(headers: list, columns: list, counts: dict, given: set, marke
     return sorted(labels)
 
 
+def _withheld_answer_columns(headers: list, columns: list, counts: dict, th_columns: set, marker: str) -> None:
+    """Columns withheld throughout, just before a line's total, are answer counts too.
+
+    A column of markers only says nothing by its values; when it lies in
+    the run of answer columns that ends at a ``Total``/``Base`` column it
+    is one of them (a Likert row whose every small answer is withheld).
+    """
+    totals = [p for p in counts if norm(headers[p]) in ("total", "all", "base", "answering", "grand total")]
+    for total in totals[:1]:
+        for position in range(total - 1, -1, -1):
+            values = [v for v in columns[position] if v]
+            if position in th_columns or header_kind(headers[position]) in ("statistic", "label"):
+                break
+            if position in counts:
+                continue
+            if values and all(v == marker for v in values):
+                counts[position] = False
+            else:
+                break
+
+
 def _grid(element: str, table: int | None, caption: str, headers: list, rows: list, th_columns: set,
           declared, marker: str, index: int) -> Grid:
     width = max([len(headers), *[len(r) for r in rows]], default=0)
@@ -208,11 +232,8 @@ def _grid(element: str, table: int | None, caption: str, headers: list, rows: li
     rows = [list(r) + [""] * (width - len(r)) for r in rows]
     columns = [[r[p] for r in rows] for p in range(width)]
     counts = infer_count_columns(headers, columns, marker=marker, declared=declared, skip=th_columns)
-    for position, header in enumerate(headers):
-        values = [v for v in columns[position] if v]
-        if (declared is None and position not in counts and position not in th_columns and values
-                and all(v == marker for v in values) and header_kind(header) not in ("statistic", "label")):
-            counts[position] = header_kind(header) == "count"  # withheld throughout: still counts
+    if declared is None:
+        _withheld_answer_columns(headers, columns, counts, th_columns, marker)
     label_columns = _label_columns(headers, columns, counts, th_columns, marker)
     counts = {p: named for p, named in counts.items() if p not in label_columns}
     labels = []
@@ -331,7 +352,7 @@ def _check_threshold(threshold) -> int:
 
 
 def _attack(text: str, name: str, threshold: int, downloads, root: Path | None, marker: str,
-            notes: list | None = None) -> list[Recovery]:
+            notes: list | None = None) -> tuple[list[Recovery], int]:
     reader = read_html_page(text)
     page = PageFacts(marker=marker)
     alts = [(f"figure {k} alt text", alt) for k, (_, alt) in enumerate(reader.images, start=1)]
@@ -362,7 +383,7 @@ def _attack(text: str, name: str, threshold: int, downloads, root: Path | None, 
                                        found.low, high, _methods(page.facts, query, threshold))
     if notes is not None:
         notes.extend(f"{name}: dropped {d}" for d in page.facts.dropped)
-    return list(recoveries.values())
+    return list(recoveries.values()), sum(q.what == "withheld cell" for q in page.queries)
 
 
 def attack_page(html_path_or_text, *, threshold: int = 7, downloads=None, name: str | None = None,
@@ -402,7 +423,7 @@ def attack_page(html_path_or_text, *, threshold: int = 7, downloads=None, name: 
     if downloads is None and path is not None:
         downloads = path.parent
     label = name or (path.name if path is not None else "page.html")
-    return _attack(text, label, threshold, downloads, None, marker)
+    return _attack(text, label, threshold, downloads, None, marker)[0]
 
 
 def attack_site(site_dir: str | os.PathLike, *, threshold: int = 7, marker: str = _MARKER) -> AttackReport:
@@ -435,6 +456,7 @@ def attack_site(site_dir: str | os.PathLike, *, threshold: int = 7, marker: str 
     recoveries: list[Recovery] = []
     notes: list[str] = []
     names = []
+    withheld = 0
     for path in pages:
         name = path.relative_to(site).as_posix()
         names.append(name)
@@ -442,5 +464,7 @@ def attack_site(site_dir: str | os.PathLike, *, threshold: int = 7, marker: str 
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise AttackError(f"cannot read page {path}: {error}") from None
-        recoveries += _attack(text, name, threshold, path.parent, site, marker, notes)
-    return AttackReport(site, threshold, tuple(names), tuple(recoveries), tuple(notes))
+        found, read = _attack(text, name, threshold, path.parent, site, marker, notes)
+        recoveries += found
+        withheld += read
+    return AttackReport(site, threshold, tuple(names), tuple(recoveries), tuple(notes), withheld)

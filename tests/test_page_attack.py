@@ -152,7 +152,8 @@ def test_a_not_reproduced_mark_says_nothing_and_a_shown_recomputed_share_is_used
 
 
 def test_a_reproduced_count_bound_in_the_counts_table():
-    frame = pd.DataFrame([["Women needing help who do not know where.", "Figure 8", "5", C, "✔ reproduced", C]],
+    frame = pd.DataFrame([["Mothers whose children live with them.", "Section 4.2.1", "39", 39, "✔ reproduced", 14],
+                          ["Women needing help who do not know where.", "Figure 8", "5", C, "✔ reproduced", C]],
                          columns=["claim", "source", "published", "recomputed", "check", "other answers"])
     (recovery,) = [r for r in attack_page(page(table(frame))) if r.column == "recomputed"]
     assert (recovery.low, recovery.high, recovery.methods) == (5, 5, ("reproduction",))
@@ -258,9 +259,15 @@ def test_the_answers_of_one_question_withheld_together_can_be_small():
 
 
 def test_answers_that_are_not_exclusive_are_not_assumed_to_add_up():
+    # the shown counts add up to more than the base: not exclusive, whatever the caption says
     frame = pd.DataFrame([["FWT", 40, 68], ["CRASAC", C, 68], ["Haven", 30, 68]],
                          columns=["Partner", "Women using it", "Base"])
     assert attack_page(page(table(frame))) == []
+    # when nothing shown contradicts it, the caption decides
+    few = frame.assign(**{"Women using it": [40, C, 25]})
+    assert [(r.what, r.interval) for r in attack_page(page(table(few, "Women using each partner.")))] == [
+        ("withheld cell", "3")]
+    assert attack_page(page(table(few, "Women using each partner. Women could use several partners."))) == []
 
 
 def test_a_csv_download_with_the_count_the_page_withholds(tmp_path):
@@ -323,6 +330,7 @@ def test_attack_site_reads_every_page_and_its_downloads(tmp_path):
     report = attack_site(site)
     assert report.pages == ("index.html", "notebooks/04.html", "notebooks/11.html")
     assert sorted({r.page for r in report.recoveries}) == ["notebooks/04.html", "notebooks/11.html"]
+    assert report.withheld == 5  # two counts in the table of 04, one in its download, two beside the reproduced mark
     assert not report.clean and report.summary().startswith(f"{site}: 5 count(s) recovered on 2 of 3 pages")
     frame = report.to_frame()
     assert list(frame.columns) == ["page", "element", "table", "row", "column", "what", "low", "high", "methods"]
