@@ -100,7 +100,7 @@ def test_the_surveys_differ_from_each_other_and_are_small():
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(SURVEYS))
 def test_no_withheld_count_can_be_recovered_from_a_small_survey_book(survey_book, name):
-    path, book = survey_book(name)
+    _, book = survey_book(name)
     report = attack_site(book.site)
     assert len(report.pages) >= 14 and report.withheld > 0  # the attack did read withheld cells
     assert report.recoveries == (), f"{len(report.recoveries)} recovered in the {name} book:\n" + _listing(
