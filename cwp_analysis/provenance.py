@@ -25,13 +25,14 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-__all__ = ["Provenance", "SIDECAR_SUFFIX", "file_sha256", "is_synthetic_name", "read_provenance", "sidecar_path",
+from cwp_analysis.readers import file_sha256
+
+__all__ = ["Provenance", "SIDECAR_SUFFIX", "is_synthetic_name", "read_provenance", "sidecar_path",
            "write_provenance"]
 
 #: Suffix added to a data file's name to find its provenance sidecar.
@@ -72,15 +73,6 @@ def is_synthetic_name(name: str | os.PathLike) -> bool:
     (True, False)
     """
     return "SYNTHETIC" in Path(name).name
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """SHA-256 of a file's bytes, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def sidecar_path(path: str | os.PathLike) -> Path:

@@ -26,7 +26,7 @@ from filelock import FileLock
 
 from cwp_analysis.paths import REPO_ROOT
 from cwp_analysis.pipeline import build
-from cwp_analysis.provenance import file_sha256
+from cwp_analysis.readers import file_sha256
 from tests.survey_factory import make_survey, write_survey
 
 pytestmark = pytest.mark.slow

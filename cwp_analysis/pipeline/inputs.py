@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cwp_analysis.pipeline.cache import atomic_write_text
-from cwp_analysis.provenance import Provenance, file_sha256, is_synthetic_name, write_provenance
+from cwp_analysis.provenance import Provenance, is_synthetic_name, write_provenance
 
 __all__ = ["PreparedInput", "ReadOptions", "prepare_input"]
 
@@ -88,15 +88,10 @@ class PreparedInput:
     ids: tuple[str, ...]
 
 
-def _reader(kind: str) -> Callable:
+def _loader(kind: str) -> Callable:
     from cwp_analysis import survey_io  # loads the codebook stack: only when a file is given
 
-    return {"survey": survey_io.read_survey, "workstar": survey_io.read_workstar}[kind]
-
-
-def _warning_lines(frame) -> tuple[str, ...]:
-    report = frame.attrs.get("validation") or {}
-    return tuple(report.get("warnings", ()))
+    return {"survey": survey_io.load_survey, "workstar": survey_io.load_workstar}[kind]
 
 
 def prepare_input(
@@ -127,8 +122,8 @@ def prepare_input(
         When the file cannot be used (exit status 2); nothing is written.
     """
     source = Path(path).expanduser().resolve()
-    frame = _reader(kind)(source, **options.as_kwargs())
-    digest = file_sha256(source)
+    loaded = _loader(kind)(source, **options.as_kwargs())
+    frame, digest = loaded.frame, loaded.sha256
     folder = Path(inputs_dir)
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
@@ -145,6 +140,6 @@ def prepare_input(
         path=target,
         provenance=provenance,
         n_rows=len(frame),
-        warnings=_warning_lines(frame),
+        warnings=tuple(loaded.report.warnings),
         ids=tuple(str(value) for value in frame[id_column].dropna()),
     )
