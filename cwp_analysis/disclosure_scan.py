@@ -76,6 +76,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cwp_analysis.build_manifest import (
+    manifest_path,
+    manifest_surveys,
+    read_build_manifest,
+)
 from cwp_analysis.count_columns import (
     COUNT_ATTRIBUTE,
     COUNT_WORDS,
@@ -115,6 +120,9 @@ __all__ = [
     "ScanReport",
     "UnsafeSiteError",
     "header_kind",
+    "manifest_path",
+    "manifest_surveys",
+    "read_build_manifest",
     "recovery_finding",
     "scan_html",
     "scan_site",
