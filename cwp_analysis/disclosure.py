@@ -1,35 +1,75 @@
 """Statistical disclosure control for every table the project publishes.
 
 The survey respondents are women supported after violence; a count of one
-to seven women in a cell of a small table can identify someone.  Every table
-a notebook or the book publishes therefore goes through :func:`disclose`,
-which
+to seven women in a cell of a small table can identify someone, and so can
+a count that an attacker works out from what the page does show.  Every
+table a notebook or the book publishes therefore goes through
+:func:`disclose`.
 
-1. refuses respondent-level frames and free text outright
-   (:func:`refuse_respondent_level`);
-2. suppresses small counts (primary suppression): counts from 1 to
-   ``threshold`` (default 7) are replaced by a marker (default ``"[c]"``);
-3. suppresses further cells (secondary, or complementary, suppression) so
-   that no suppressed count can be worked out by subtraction from the
-   totals of its row or column;
-4. withholds derived statistics (percentages, means, intervals) computed
-   from a suppressed count.
+The policy
+----------
+1. **Guards.**  Respondent-level frames and free text are refused outright
+   (:func:`refuse_respondent_level`): the guard judges what a table holds,
+   people or statistics, not only its length
+   (:mod:`cwp_analysis.sdc_guards`).
+2. **Primary suppression.**  Counts from 1 to ``threshold`` (default 7) are
+   withheld and shown as ``marker`` (default ``"[c]"``).  Zero is not
+   withheld: "nobody" identifies no one, and NHS Digital's rule replaces
+   values between 1 and 7 [1]_.  (OpenSAFELY's wording, "counts <= 7
+   redacted", with other counts rounded to the nearest 5 [2]_, does not
+   carve out zero; a table bound for OpenSAFELY release should be checked
+   against its current output rules.)
+3. **Complement rule.**  In a line whose total ``n`` is published, a count
+   from ``n - threshold`` to ``n - 1`` is withheld too: beside ``n`` it
+   publishes the small number of people outside it [3]_ [4]_.  The same
+   holds for a count beside the base it is a share of (``complements``).
+4. **Secondary suppression by optimisation.**  Further cells are withheld
+   so that no withheld count can be worked out from the published cells,
+   totals and the relations between them: the fewest cells, chosen by
+   integer programming (:mod:`cwp_analysis.sdc_suppress`).
+5. **Protection-interval audit.**  For every withheld count the interval
+   an attacker can infer is computed by integer linear programming over
+   everything published (:mod:`cwp_analysis.sdc_audit`).  It must not be
+   a single value and must not lie inside ``1..threshold`` [5]_ [6]_ [7]_.
+   The audit is kept on the result (:attr:`DisclosedTable.audit`), and
+   :func:`audit_page` repeats it for several tables of one page together
+   with the shares and group totals the page also shows.
+6. **Derived values** (percentages, intervals, means, effect sizes) are
+   withheld wherever one of their source counts is.
 
-:func:`check_disclosure` is the matching audit: it raises
-:class:`DisclosureError` when a table would publish a small count.
+:func:`check_disclosure` is the matching check of a table as published.
 
 Conventions
 -----------
-* Zero is not suppressed: "nobody" identifies no individual, and NHS
-  Digital's rule replaces values between 1 and 7.  (OpenSAFELY's wording,
-  "counts <= 7", does not carve out zero; a table bound for OpenSAFELY
-  release should be checked against its current output rules.)
-* Missing cells (NaN/None) are left as they are and are never used as
-  complementary cells.
+* Blank cells (NaN/None) are left as they are; the attacker does not know
+  them, and they are never withheld as complements.
 * Totals are rows and columns whose label is "Total", "All" or
   "Grand total" (any case), unless ``total_rows`` / ``total_columns`` say
-  otherwise.  Totals are part of the lines they close and are suppressed
-  themselves when nothing else can protect a line.
+  otherwise.  Totals are part of the lines they close and are withheld
+  themselves when that protects at least cost.
+* A line without a total cell still adds up to a known number (such as
+  the respondents answering a question) when ``secondary`` says it does.
+
+References
+----------
+.. [1] NHS Digital. Disclosure control methodology for Hospital Episode
+   Statistics (HES) and Emergency Care Data Set (ECDS), September 2018
+   (small numbers: values between 1 and 7 suppressed).
+.. [2] OpenSAFELY documentation. Output checking: applying statistical
+   disclosure control (counts of 7 or fewer redacted; other counts
+   rounded to the nearest 5).
+.. [3] Office for National Statistics / Government Statistical Service.
+   Disclosure control guidance for tables produced from surveys
+   (threshold rule, complementary and secondary suppression).
+.. [4] Government Analysis Function. Symbols in tables: definitions and
+   help ("[c]" for confidential).
+.. [5] Hundepool A, Domingo-Ferrer J, Franconi L, Giessing S, Schulte
+   Nordholt E, Spicer K, de Wolf P-P (2012). Statistical Disclosure
+   Control. Chichester: Wiley, chapters 4 and 5.
+.. [6] de Wolf P-P, Hundepool A, Giessing S, Salazar-Gonzalez J-J, Castro J
+   (2014). tau-Argus user's manual, version 4.1. Statistics Netherlands.
+.. [7] Meindl B. sdcTable: Methods for Statistical Disclosure Control in
+   Tabular Data. R package.
 
 Examples
 --------
@@ -47,40 +87,67 @@ import numpy as np
 import pandas as pd
 
 from cwp_analysis.errors import CwpError
+from cwp_analysis.sdc_audit import (
+    AuditProblem,
+    AuditResult,
+    Cell,
+    LinearFact,
+    audit_suppression,
+    equal_fact,
+    share_facts,
+    sum_fact,
+)
+from cwp_analysis.sdc_check import published_findings
+from cwp_analysis.sdc_frame import (
+    TOTAL_LABELS,
+    auto_count_columns,
+    complement_positions,
+    count_block,
+    normalise_derived,
+    resolve_count_columns,
+    secondary_mode,
+    validate_threshold_marker,
+)
+from cwp_analysis.sdc_guards import (
+    IDENTIFIER_COLUMNS,
+    MAX_AGGREGATE_ROWS,
+    MAX_LABEL_LENGTH,
+    respondent_level_reason,
+)
+from cwp_analysis.sdc_lines import BlockModel, block_model
+from cwp_analysis.sdc_model import page_facts
+from cwp_analysis.sdc_suppress import default_costs, optimal_suppression
 
 __all__ = [
-    "DisclosureError",
-    "DisclosedTable",
-    "disclose",
-    "check_disclosure",
-    "refuse_respondent_level",
-    "DEFAULT_THRESHOLD",
     "DEFAULT_MARKER",
-    "TOTAL_LABELS",
+    "DEFAULT_THRESHOLD",
     "IDENTIFIER_COLUMNS",
     "MAX_AGGREGATE_ROWS",
     "MAX_LABEL_LENGTH",
+    "TOTAL_LABELS",
+    "AuditResult",
+    "Cell",
+    "DisclosedTable",
+    "DisclosureError",
+    "LinearFact",
+    "audit_page",
+    "check_disclosure",
+    "disclose",
+    "disclose_page",
+    "equal_fact",
+    "refuse_respondent_level",
+    "share_facts",
+    "sum_fact",
 ]
 
 #: Largest count suppressed by default (counts 1..7), after NHS Digital and OpenSAFELY.
 DEFAULT_THRESHOLD = 7
 #: Marker for a withheld value; the UK official-statistics shorthand for "confidential".
 DEFAULT_MARKER = "[c]"
-#: Row/column labels recognised as totals (compared case-insensitively).
-TOTAL_LABELS = frozenset({"total", "all", "grand total"})
-#: Column or index names that mark a frame as respondent-level.
-IDENTIFIER_COLUMNS = frozenset({
-    "respondent_id", "participant_id", "person_id", "patient_id", "client_id",
-    "user_id", "nhs_number", "name", "full_name", "email", "postcode", "date_of_birth",
-})
-#: More rows than this and a frame is treated as respondent-level (the survey has 68 respondents).
-MAX_AGGREGATE_ROWS = 50
-#: A text cell longer than this is treated as free text (the longest item label is about 60 characters).
-MAX_LABEL_LENGTH = 120
 
 
 class DisclosureError(CwpError):
-    """A table is not fit to publish (small counts, respondent-level rows or free text)."""
+    """A table is not fit to publish (small counts, recoverable counts, respondent-level rows or free text)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,19 +162,34 @@ class DisclosedTable:
         unchanged.
     suppressed : pandas.DataFrame
         Boolean mask, same shape as ``table``: True where a value is
-        withheld (primary, secondary or derived).
+        withheld (primary, complement, secondary or derived).
     primary : pandas.DataFrame
-        Boolean mask of the primary suppressions (and of cells that already
-        held the marker on input).
+        Boolean mask of the primary suppressions (small counts) and of
+        cells that already held the marker on input.
     n_primary, n_secondary, n_derived : int
-        Numbers of count cells suppressed as small (or already marked),
-        count cells suppressed to protect them, and derived cells withheld.
+        Numbers of count cells withheld as small (or already marked), count
+        cells withheld to protect others (by the complement rule, or as
+        complementary cells chosen by the optimiser), and derived cells
+        withheld.
     threshold : int
     marker : str
     unprotected : tuple of str
-        Lines (rows/columns) holding a single suppressed cell for which no
-        complementary cell existed (all other cells missing).  Empty in
-        normal use; anything listed here needs a human decision.
+        Protected quantities that no suppression pattern can protect (for
+        instance a small count whose line holds nothing else to withhold).
+        Empty in normal use; anything listed here needs a human decision.
+    audit : AuditResult or None
+        The protection-interval audit of the result: the attacker's
+        interval for every withheld count (``audit.intervals``).
+    problem : AuditProblem or None
+        The attacker's problem for this table (cells ``Cell(None, row,
+        column)``, with the final withheld cells), to audit it together
+        with what else a page shows (:func:`audit_page`).  It holds the
+        true values of withheld cells: never publish it.
+    method : str
+        How the complementary cells were chosen: ``"milp"`` (fewest cells,
+        proven), ``"heuristic"`` (large problems) or ``"none"``.
+    n_complement : int
+        Of the ``n_secondary`` cells, those withheld by the complement rule.
     """
 
     table: pd.DataFrame
@@ -119,237 +201,127 @@ class DisclosedTable:
     threshold: int
     marker: str
     unprotected: tuple[str, ...] = ()
-
-
-# --------------------------------------------------------------------------
-# Guards
-# --------------------------------------------------------------------------
+    audit: AuditResult | None = None
+    problem: AuditProblem | None = None
+    method: str = ""
+    n_complement: int = 0
 
 
 def refuse_respondent_level(table: pd.DataFrame, *, max_rows: int = MAX_AGGREGATE_ROWS,
-                            max_text_length: int = MAX_LABEL_LENGTH) -> None:
+                            max_text_length: int = MAX_LABEL_LENGTH, rows: str = "auto") -> None:
     """Refuse frames that look like respondent-level data or hold free text.
 
     Parameters
     ----------
     table : pandas.DataFrame
     max_rows : int, default 50
-        A published table of this study is an aggregate with at most a few
-        dozen rows; a frame with more rows is treated as respondent-level.
+        A table longer than this must show that its rows are statistics.
     max_text_length : int, default 120
-        Any text cell (or index label) longer than this is treated as free
-        text, which is never published.
+        Any text cell (or index label) longer than this is free text,
+        which is never published.
+    rows : {"auto", "statistics"}, default "auto"
+        ``"auto"`` judges what the rows hold; ``"statistics"`` declares
+        that every row is an aggregate (a count, share, claim or check), so
+        that only the identifier-name and free-text rules apply.
 
     Raises
     ------
     DisclosureError
         If a column or index level is named like an identifier
-        (:data:`IDENTIFIER_COLUMNS`, case-insensitive), if the frame has
-        more than ``max_rows`` rows, or if it holds a string longer than
-        ``max_text_length``.
+        (:data:`IDENTIFIER_COLUMNS`, case-insensitive), a string is longer
+        than ``max_text_length``, or (with ``rows="auto"``) values look
+        like respondent ids or a long table shows no sign that its rows are
+        statistics: see :mod:`cwp_analysis.sdc_guards` for the rules.
+    ValueError
+        For an unknown ``rows``.
 
     Notes
     -----
-    These are heuristics, deliberately blunt: they stop the most likely
-    accidents (publishing the survey frame, a frame of per-person scores
-    indexed by respondent, or interview quotes) without claiming to detect
-    every disclosive table.
+    Rows of statistics (a count, base or share column, or rows keyed by
+    claim or codebook ids) are fine at any length.  The rules are
+    heuristics against the likely accidents, not a proof of safety.
+
+    Examples
+    --------
+    >>> claims = pd.DataFrame({"women counted": range(66)}, index=[f"claim_{i}" for i in range(66)])
+    >>> refuse_respondent_level(claims)
+    >>> refuse_respondent_level(pd.DataFrame({"q1": [1, 2] * 40, "q2": [3, 4] * 40}))
+    Traceback (most recent call last):
+    ...
+    cwp_analysis.disclosure.DisclosureError: refusing a table with 80 rows (more than 50) that looks \
+respondent-level: no count, base or share column, and its rows are not keyed by claim or item ids; publish an \
+aggregate, or declare rows='statistics'
     """
+    reason = respondent_level_reason(table, rows=rows, max_rows=max_rows, max_text_length=max_text_length)
+    if reason is not None:
+        raise DisclosureError(reason)
+
+
+@dataclass(frozen=True, eq=False)
+class _Prepared:
+    name: Hashable
+    table: pd.DataFrame
+    counts: list
+    derived: dict
+    model: BlockModel
+
+
+def _prepare(table, name, *, count_columns=None, threshold=DEFAULT_THRESHOLD, marker=DEFAULT_MARKER,
+             secondary=True, derived_columns=None, total_rows=None, total_columns=None, complements=None,
+             rows="auto") -> _Prepared:
+    validate_threshold_marker(threshold, marker)
+    mode = secondary_mode(secondary)
     if not isinstance(table, pd.DataFrame):
         raise DisclosureError("only pandas DataFrames can be published through disclosure control")
-    names = [str(c) for c in table.columns] + [str(n) for n in table.index.names if n is not None]
-    identifiers = sorted({n for n in names if n.strip().lower() in IDENTIFIER_COLUMNS})
-    if identifiers:
-        raise DisclosureError(
-            f"refusing a respondent-level table: it has identifier column(s) {', '.join(identifiers)}"
-        )
-    if len(table) > max_rows:
-        raise DisclosureError(
-            f"refusing a table with {len(table)} rows (more than {max_rows}): it looks respondent-level; "
-            "publish an aggregate"
-        )
-    text_frames = [("index", pd.Series(table.index.to_flat_index().map(str), dtype=object))]
-    for column in table.columns:
-        series = table[column]
-        if pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series):
-            text_frames.append((f"column {column!r}", series))
-    for where, series in text_frames:
-        lengths = series.map(lambda v: len(v) if isinstance(v, str) else 0)
-        if (lengths > max_text_length).any():
-            raise DisclosureError(
-                f"refusing free text: {where} holds a string of {int(lengths.max())} characters "
-                f"(longer than {max_text_length})"
-            )
+    if not table.index.is_unique or not table.columns.is_unique:
+        raise ValueError("table index and column labels must be unique")
+    refuse_respondent_level(table, rows=rows)
+    derived = normalise_derived(derived_columns, table)
+    counts = resolve_count_columns(table, count_columns, marker, derived)
+    block = count_block(table, counts, marker, total_rows=total_rows, total_columns=total_columns, name=name)
+    model = block_model(block, int(threshold), mode=mode, complements=complement_positions(complements, counts))
+    return _Prepared(name, table, counts, derived, model)
 
 
-# --------------------------------------------------------------------------
-# Parsing the count block
-# --------------------------------------------------------------------------
-
-
-def _is_whole_number(value) -> bool:
-    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
-
-
-def _auto_count_columns(table: pd.DataFrame, marker: str, exclude: set) -> list:
-    columns = []
-    for column in table.columns:
-        if column in exclude:
-            continue
-        series = table[column]
-        if pd.api.types.is_bool_dtype(series):
-            continue
-        if pd.api.types.is_integer_dtype(series):
-            columns.append(column)
-        elif pd.api.types.is_object_dtype(series):
-            present = [v for v in series if not (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)))]
-            if present and all(_is_whole_number(v) or v == marker for v in present) and any(
-                _is_whole_number(v) for v in present
-            ):
-                columns.append(column)
-    return columns
-
-
-def _parse_counts(table: pd.DataFrame, columns: list, marker: str):
-    """Return (values, missing, marked) arrays for the count block; ValueError on bad cells."""
-    shape = (len(table), len(columns))
-    values = np.full(shape, np.nan)
-    marked = np.zeros(shape, dtype=bool)
-    for j, column in enumerate(columns):
-        for i, value in enumerate(table[column].tolist()):
-            if isinstance(value, str):
-                if value == marker:
-                    marked[i, j] = True
-                    continue
-                raise ValueError(f"count column {column!r}, row {table.index[i]!r}: text {value!r} is not a count")
-            if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-                continue
-            if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.integer | np.floating):
-                raise ValueError(f"count column {column!r}, row {table.index[i]!r}: {value!r} is not a count")
-            if value < 0 or value != np.floor(value) or not np.isfinite(value):
-                raise ValueError(
-                    f"count column {column!r}, row {table.index[i]!r}: {value!r} is not a non-negative whole number"
-                )
-            values[i, j] = float(value)
-    missing = np.isnan(values) & ~marked
-    return values, missing, marked
-
-
-def _label_is_total(label) -> bool:
-    parts = label if isinstance(label, tuple) else (label,)
-    return any(isinstance(p, str) and p.strip().lower() in TOTAL_LABELS for p in parts)
-
-
-def _resolve_totals(labels: pd.Index, declared, what: str) -> np.ndarray:
-    if declared is None:
-        return np.array([_label_is_total(label) for label in labels], dtype=bool)
-    declared = list(declared)
-    unknown = [d for d in declared if d not in labels]
-    if unknown:
-        raise ValueError(f"{what} not in the table: {unknown}")
-    return np.array([label in declared for label in labels], dtype=bool)
-
-
-# --------------------------------------------------------------------------
-# Secondary suppression
-# --------------------------------------------------------------------------
-
-
-def _lines(n_rows: int, n_cols: int, mode: str, total_row: np.ndarray, total_col: np.ndarray):
-    """Yield (name, cells, is_total) for every additive line with at least two cells."""
-    if mode in ("both", "rows") and n_cols >= 2:
-        for i in range(n_rows):
-            yield ("row", i), [(i, j) for j in range(n_cols)], total_col.copy()
-    if mode in ("both", "columns") and n_rows >= 2:
-        for j in range(n_cols):
-            yield ("column", j), [(i, j) for i in range(n_rows)], total_row.copy()
-
-
-def _complement(cells, is_total, values, suppressed):
-    """Choose the cell that protects a line holding one suppressed cell."""
-    free = [(k, cell) for k, cell in enumerate(cells)
-            if not suppressed[cell] and not np.isnan(values[cell])]
-    tiers = (
-        [(values[c], k, c) for k, c in free if not is_total[k] and values[c] > 0],
-        [(values[c], k, c) for k, c in free if is_total[k]],
-        [(values[c], k, c) for k, c in free if not is_total[k] and values[c] == 0],
+def _assemble(prepared: _Prepared, withheld: frozenset, *, audit, unprotected, method, threshold,
+              marker) -> DisclosedTable:
+    table, counts, model = prepared.table, prepared.counts, prepared.model
+    suppressed = np.array([[Cell(prepared.name, row, column) in withheld for column in counts] for row in table.index],
+                          dtype=bool).reshape(len(table), len(counts))
+    required = model.primary
+    mask = pd.DataFrame(False, index=table.index, columns=table.columns)
+    primary_mask = mask.copy()
+    for j, column in enumerate(counts):
+        mask[column] = suppressed[:, j]
+        primary_mask[column] = required[:, j]
+    n_derived = 0
+    for column, sources in prepared.derived.items():
+        hidden = np.zeros(len(table), dtype=bool)
+        for source in sources:
+            hidden |= suppressed[:, counts.index(source)]
+        already = np.array([v == marker if isinstance(v, str) else False for v in table[column]])
+        n_derived += int((hidden & ~already).sum())
+        mask[column] = hidden | already
+    out = table.copy()
+    for column in list(counts) + list(prepared.derived):
+        out[column] = out[column].astype(object)
+        out.loc[mask[column].to_numpy(), column] = marker
+    mine = frozenset(c for c in withheld if c in model.problem.values)
+    return DisclosedTable(
+        table=out, suppressed=mask, primary=primary_mask,
+        n_primary=int(required.sum()), n_secondary=int((suppressed & ~required).sum()), n_derived=n_derived,
+        n_complement=int(model.complement.sum()),
+        threshold=int(threshold), marker=marker, unprotected=tuple(unprotected), audit=audit,
+        problem=model.problem.with_withheld(mine), method=method,
     )
-    for tier in tiers:
-        if tier:
-            return min(tier)[2]
-    return None
-
-
-def _secondary(values, suppressed, mode, total_row, total_col):
-    suppressed = suppressed.copy()
-    lines = list(_lines(*values.shape, mode, total_row, total_col))
-    unprotected = set()
-    changed = True
-    while changed:
-        changed = False
-        for name, cells, is_total in lines:
-            if sum(suppressed[c] for c in cells) != 1:
-                continue
-            cell = _complement(cells, is_total, values, suppressed)
-            if cell is None:
-                unprotected.add(name)
-                continue
-            suppressed[cell] = True
-            changed = True
-    unprotected = {name for name, cells, _ in lines
-                   if name in unprotected and sum(suppressed[c] for c in cells) == 1}
-    return suppressed, unprotected
-
-
-# --------------------------------------------------------------------------
-# Public API
-# --------------------------------------------------------------------------
-
-
-def _validate_common(threshold, marker):
-    if isinstance(threshold, bool) or not isinstance(threshold, int | np.integer) or threshold < 1:
-        raise ValueError(f"threshold must be a whole number >= 1, not {threshold!r}")
-    if not isinstance(marker, str) or not marker.strip():
-        raise ValueError("marker must be a non-empty string")
-    try:
-        float(marker)
-    except ValueError:
-        return
-    raise ValueError(f"marker {marker!r} looks like a number; use a symbol such as '[c]'")
-
-
-def _secondary_mode(secondary) -> str:
-    if secondary is True:
-        return "both"
-    if secondary is False:
-        return "none"
-    if secondary in ("both", "rows", "columns"):
-        return secondary
-    raise ValueError(f"secondary must be True, False, 'both', 'rows' or 'columns', not {secondary!r}")
-
-
-def _normalise_derived(derived_columns, table) -> dict:
-    if derived_columns is None:
-        return {}
-    if not isinstance(derived_columns, Mapping):
-        raise ValueError("derived_columns must map each derived column to its source count column(s)")
-    derived = {}
-    for column, sources in derived_columns.items():
-        if column not in table.columns:
-            raise ValueError(f"derived column {column!r} is not in the table")
-        sources = [sources] if isinstance(sources, Hashable) and not isinstance(sources, tuple | list) else list(sources)
-        if not sources:
-            raise ValueError(f"derived column {column!r} needs at least one source count column")
-        derived[column] = sources
-    return derived
 
 
 def disclose(table: pd.DataFrame, *, count_columns: Sequence | None = None,
              threshold: int = DEFAULT_THRESHOLD, marker: str = DEFAULT_MARKER,
              secondary: bool | str = True, derived_columns: Mapping | None = None,
-             total_rows: Sequence | None = None,
-             total_columns: Sequence | None = None) -> DisclosedTable:
-    """Apply primary and secondary suppression to a table before publication.
+             total_rows: Sequence | None = None, total_columns: Sequence | None = None,
+             complements: Mapping | None = None, rows: str = "auto") -> DisclosedTable:
+    """Apply primary, complement and secondary suppression to a table before publication.
 
     Parameters
     ----------
@@ -364,7 +336,7 @@ def disclose(table: pd.DataFrame, *, count_columns: Sequence | None = None,
         derived columns.  Float columns are never taken as counts unless
         named here.
     threshold : int, default 7
-        Counts from 1 to ``threshold`` are suppressed.
+        Counts from 1 to ``threshold`` are withheld.
     marker : str, default "[c]"
         Shown in place of a withheld value.
     secondary : bool or {"both", "rows", "columns"}, default True
@@ -373,21 +345,31 @@ def disclose(table: pd.DataFrame, *, count_columns: Sequence | None = None,
         every row and every column of the count block.  Use ``"columns"``
         when the columns are separate distributions (for example counts
         before and after for one item, each adding to the number
-        answering) and ``"rows"`` for the transpose.  False turns secondary
-        suppression off.  Lines of a single cell are never additive.
+        answering) and ``"rows"`` for the transpose.  False: no line adds
+        up, so no complementary cells are needed.  Lines of a single cell
+        are never additive.
     derived_columns : mapping, optional
         ``{derived column: source count column or list of them}``.  A
         derived value (percentage, mean, interval bound) is withheld in
-        every row where one of its sources is suppressed.
+        every row where one of its sources is.
     total_rows, total_columns : sequence, optional
         Labels of the total rows / total columns.  Default: labels equal
         to "Total", "All" or "Grand total" (case-insensitive; for a
         MultiIndex, any level).  Pass ``[]`` to declare that there are
-        none.
+        none.  A total must equal the sum of the other cells of its line.
+    complements : mapping, optional
+        ``{count column: base column}`` (both count columns): in every row
+        the count is withheld when ``base - count`` lies in
+        ``1..threshold`` and the base is published (a share "k of n" whose
+        other categories are not shown).
+    rows : {"auto", "statistics"}, default "auto"
+        Passed to :func:`refuse_respondent_level`.
 
     Returns
     -------
     DisclosedTable
+        With the audit of the result (``.audit``) and the attacker's
+        problem (``.problem``).
 
     Raises
     ------
@@ -396,33 +378,27 @@ def disclose(table: pd.DataFrame, *, count_columns: Sequence | None = None,
         (:func:`refuse_respondent_level`).
     ValueError
         For a count that is not a non-negative whole number, unknown
-        columns, a bad threshold or marker, or a table without count
-        columns.
+        columns, a bad threshold or marker, a table without count columns,
+        or totals that do not add up.
 
     Notes
     -----
-    **Primary suppression.**  Counts in 1..``threshold`` (including totals)
-    are suppressed; zero is not (NHS Digital's convention).  The default of
-    7 follows NHS Digital's
-    disclosure control method for Hospital Episode Statistics (values
-    between 1 and 7 shown as "*") and OpenSAFELY's rule that outputs based
-    on counts of 7 or fewer are redacted [1]_ [2]_.
+    **Primary suppression** withholds counts in 1..``threshold``
+    (including totals), not zero.  **The complement rule** withholds a
+    count ``k`` in a line with a published total ``n`` (or beside a base,
+    ``complements``) when ``n - k`` lies in 1..``threshold``.
 
-    **Secondary suppression** uses the classic line rule [3]_: every
-    additive line (row or column of the count block, including its total
-    cell) that holds a suppressed cell must hold at least two, otherwise
-    the lone cell equals the line total minus the published cells.  For a
-    line with exactly one suppressed cell the function suppresses, in
-    order of preference, the smallest non-zero non-total cell, else the
-    smallest total cell of the line, else a zero cell (a suppressed zero
-    adds nothing to the hidden sum, so it protects least).  Ties go to the
-    first cell in table order.  Each new suppression can break another
-    line, so the rule is applied repeatedly until nothing changes (a
-    fixpoint; it terminates because suppressions are only ever added).
-    This is the standard heuristic, not an optimal or audited pattern:
-    it does not solve the linear-programming attacks that tools such as
-    tau-Argus guard against, which small published tables of this study
-    do not warrant.
+    **Secondary suppression** is chosen by
+    :func:`cwp_analysis.sdc_suppress.optimal_suppression`: the fewest
+    further cells such that, for every withheld count, the interval an
+    attacker can infer from the published cells and the line totals (by
+    integer linear programming) is neither a single value nor inside
+    1..``threshold``; for a count withheld by the complement rule, the
+    same holds for the people outside it.  Among patterns with the fewest
+    cells, the one withholding the smallest counts is chosen, preferring
+    ordinary cells to totals and totals to zeros.  The pattern is then
+    audited (:func:`cwp_analysis.sdc_audit.audit_suppression`) and the
+    audit kept on the result.
 
     **Derived values** follow their sources (NHS Digital withholds a mean
     computed from 1 to 7 values for the same reason).
@@ -430,23 +406,9 @@ def disclose(table: pd.DataFrame, *, count_columns: Sequence | None = None,
     The function never changes a published number: totals are not
     recomputed, so they remain the true totals.
 
-    **Idempotence.**  Cells already holding ``marker`` count as suppressed
+    **Idempotence.**  Cells already holding ``marker`` count as withheld
     (and are reported as primary), so disclosing a disclosed table returns
     the same table.
-
-    References
-    ----------
-    .. [1] NHS Digital. Disclosure control methodology for Hospital Episode
-       Statistics (HES) and Emergency Care Data Set (ECDS), September 2018.
-       https://digital.nhs.uk/data-and-information/data-tools-and-services/data-services/hospital-episode-statistics/change-to-disclosure-control-methodology-for-hes-and-ecds-from-september-2018
-    .. [2] OpenSAFELY documentation. Applying statistical disclosure
-       control. https://docs.opensafely.org/outputs/sdc/
-    .. [3] Hundepool A, Domingo-Ferrer J, Franconi L, Giessing S, Schulte
-       Nordholt E, Spicer K, de Wolf P-P (2012). Statistical Disclosure
-       Control. Chichester: Wiley, chapter 4 (magnitude and frequency
-       tables, secondary cell suppression).
-    .. [4] Government Analysis Function. Symbols in tables: definitions and
-       help ("[c]" for confidential).
 
     Examples
     --------
@@ -455,105 +417,173 @@ def disclose(table: pd.DataFrame, *, count_columns: Sequence | None = None,
     >>> d = disclose(t)
     >>> d.table.loc["r1"].tolist(), d.table.loc["r2"].tolist(), (d.n_primary, d.n_secondary)
     (['[c]', '[c]'], ['[c]', '[c]'], (1, 3))
+    >>> d.audit.passed, d.audit.intervals[["quantity", "lower", "upper"]].values.tolist()[0]
+    (True, ["row 'r1', column 'A'", 0.0, 17.0])
     """
-    _validate_common(threshold, marker)
-    mode = _secondary_mode(secondary)
-    if not isinstance(table, pd.DataFrame):
-        raise DisclosureError("only pandas DataFrames can be published through disclosure control")
-    if not table.index.is_unique or not table.columns.is_unique:
-        raise ValueError("table index and column labels must be unique")
-    refuse_respondent_level(table)
-    derived = _normalise_derived(derived_columns, table)
-    if count_columns is None:
-        counts = _auto_count_columns(table, marker, set(derived))
-        if not counts:
-            raise ValueError("no count columns found (integer columns); name them with count_columns")
-    else:
-        counts = list(count_columns)
-        unknown = [c for c in counts if c not in table.columns]
-        if unknown:
-            raise ValueError(f"count column(s) not in the table: {unknown}")
-        if not counts:
-            raise ValueError("count_columns is empty; nothing would be protected")
-    overlap = [c for c in derived if c in counts]
-    if overlap:
-        raise ValueError(f"column(s) {overlap} cannot be both counts and derived")
-    for column, sources in derived.items():
-        strays = [s for s in sources if s not in counts]
-        if strays:
-            raise ValueError(f"derived column {column!r}: source(s) {strays} are not count columns")
+    prepared = _prepare(table, None, count_columns=count_columns, threshold=threshold, marker=marker,
+                        secondary=secondary, derived_columns=derived_columns, total_rows=total_rows,
+                        total_columns=total_columns, complements=complements, rows=rows)
+    return _protect({None: prepared}, [], int(threshold), marker)[None]
 
-    values, _missing, marked = _parse_counts(table, counts, marker)
-    total_row = _resolve_totals(table.index, total_rows, "total_rows")
-    total_col = _resolve_totals(pd.Index(counts), total_columns, "total_columns")
-    if total_columns is not None:
-        stray = [c for c in total_columns if c not in counts]
-        if stray:
-            raise ValueError(f"total_columns {stray} must be count columns")
 
-    primary = marked | ((values >= 1) & (values <= threshold))
-    if mode == "none":
-        suppressed, unprotected = primary.copy(), set()
-    else:
-        suppressed, unprotected = _secondary(values, primary, mode, total_row, total_col)
+def _protect(prepared: Mapping, facts: Sequence, threshold: int, marker: str) -> dict:
+    problems = [p.model.problem for p in prepared.values()]
+    joint = problems[0].joined(*problems[1:], facts=facts)
+    totals = frozenset().union(*(p.model.totals for p in prepared.values()))
+    candidates = [c for c in joint.values if c not in joint.withheld and c not in joint.missing]
+    result = optimal_suppression(joint, threshold, cost=default_costs(joint, candidates, totals))
+    return {name: _assemble(p, result.withheld, audit=result.audit, unprotected=result.unprotected,
+                            method=result.method, threshold=threshold, marker=marker)
+            for name, p in prepared.items()}
 
-    mask = pd.DataFrame(False, index=table.index, columns=table.columns)
-    primary_mask = mask.copy()
-    for j, column in enumerate(counts):
-        mask[column] = suppressed[:, j]
-        primary_mask[column] = primary[:, j]
-    n_derived = 0
-    for column, sources in derived.items():
-        withheld = np.zeros(len(table), dtype=bool)
-        for source in sources:
-            withheld |= suppressed[:, counts.index(source)]
-        already = np.array([v == marker if isinstance(v, str) else False for v in table[column]])
-        n_derived += int((withheld & ~already).sum())
-        mask[column] = withheld | already
 
-    out = table.copy()
-    for column in list(counts) + list(derived):
-        out[column] = out[column].astype(object)
-        out.loc[mask[column].to_numpy(), column] = marker
-    names = {("row", i): f"row {table.index[i]!r}" for i in range(len(table))}
-    names |= {("column", j): f"column {counts[j]!r}" for j in range(len(counts))}
-    return DisclosedTable(
-        table=out,
-        suppressed=mask,
-        primary=primary_mask,
-        n_primary=int(primary.sum()),
-        n_secondary=int((suppressed & ~primary).sum()),
-        n_derived=n_derived,
-        threshold=int(threshold),
-        marker=marker,
-        unprotected=tuple(sorted(names[u] for u in unprotected)),
-    )
+def disclose_page(tables: Mapping[Hashable, pd.DataFrame], *, options: Mapping | None = None,
+                  links: Sequence = (), facts: Sequence = (), threshold: int = DEFAULT_THRESHOLD,
+                  marker: str = DEFAULT_MARKER) -> dict:
+    """Disclose several tables of one page together, so that what one shows cannot undo another.
+
+    Parameters
+    ----------
+    tables : mapping of name to pandas.DataFrame
+    options : mapping of name to mapping, optional
+        Keyword arguments of :func:`disclose` for each table
+        (``count_columns``, ``secondary``, ``total_rows``, ...).
+    links : sequence of pairs of (table, row, column)
+        Cells that hold the same count (for instance one base printed in
+        two tables): if one is published, the other is known.
+    facts : sequence of LinearFact
+        Other numbers the page publishes about these counts, with cells
+        named ``Cell(table, row, column)`` (:func:`share_facts`,
+        :func:`sum_fact`); they must be published whatever is withheld.
+    threshold : int, default 7
+    marker : str, default "[c]"
+
+    Returns
+    -------
+    dict of name to DisclosedTable
+        Complementary cells are chosen for the page as a whole; every
+        table carries the page's audit.
+
+    Examples
+    --------
+    The same base in two tables: withholding it in one is no use if the
+    other shows it.
+
+    >>> a = pd.DataFrame({"n": [3, 40, 43]}, index=["yes", "no", "Total"])
+    >>> b = pd.DataFrame({"n": [20, 23, 43]}, index=["young", "old", "Total"])
+    >>> page = disclose_page({"a": a, "b": b}, links=[(("a", "Total", "n"), ("b", "Total", "n"))])
+    >>> page["a"].table["n"].tolist(), page["b"].table["n"].tolist(), page["a"].audit.passed
+    (['[c]', '[c]', 43], [20, 23, 43], True)
+    """
+    validate_threshold_marker(threshold, marker)
+    if not isinstance(tables, Mapping) or not tables:
+        raise ValueError("tables must be a non-empty mapping of names to DataFrames")
+    options = dict(options or {})
+    unknown = [k for k in options if k not in tables]
+    if unknown:
+        raise ValueError(f"options given for unknown table(s) {unknown}")
+    prepared = {}
+    for name, frame in tables.items():
+        opts = dict(options.get(name, {}))
+        for clash in ("threshold", "marker"):
+            if clash in opts:
+                raise ValueError(f"table {name!r}: give {clash} to disclose_page, not in options")
+        prepared[name] = _prepare(frame, name, threshold=threshold, marker=marker, **opts)
+    return _protect(prepared, page_facts(links, facts), int(threshold), marker)
+
+
+def audit_page(tables: Mapping[Hashable, DisclosedTable] | DisclosedTable, *, links: Sequence = (),
+               facts: Sequence = (), threshold: int | None = None) -> AuditResult:
+    """Audit disclosed tables together with the other numbers their page shows.
+
+    Parameters
+    ----------
+    tables : DisclosedTable, or mapping of name to DisclosedTable
+        Tables from :func:`disclose` (cells of a lone table are
+        ``Cell(None, row, column)``; in a mapping, ``Cell(name, row,
+        column)``).
+    links : sequence of pairs of (table, row, column)
+        Cells holding the same count.
+    facts : sequence of LinearFact
+        Shares, group totals and other numbers the page shows (figure
+        labels, alt text, prose), built with :func:`share_facts`,
+        :func:`sum_fact` or :class:`LinearFact`.
+    threshold : int, optional
+        Default: the tables' threshold.
+
+    Returns
+    -------
+    AuditResult
+
+    Examples
+    --------
+    A grouped share in alt text ("agree or strongly agree: 54% of 28")
+    beside a table that shows "agree" = 8 pins the withheld "strongly
+    agree" to 7:
+
+    >>> t = pd.DataFrame({"Strongly agree": [7], "Agree": [8], "Other": [13], "Base": [28]}, index=["item"])
+    >>> d = disclose(t, secondary=False)
+    >>> share = share_facts([Cell(None, "item", "Strongly agree"), Cell(None, "item", "Agree")],
+    ...                     Cell(None, "item", "Base"), 54, 0)
+    >>> audit_page(d, facts=share).messages()
+    ["row 'item', column 'Strongly agree' can be recovered exactly (7) from what is published"]
+    """
+    if isinstance(tables, DisclosedTable):
+        tables = {None: tables}
+    if not isinstance(tables, Mapping) or not tables:
+        raise ValueError("tables must be a DisclosedTable or a non-empty mapping of names to them")
+    problems = []
+    for name, disclosed in tables.items():
+        if not isinstance(disclosed, DisclosedTable) or disclosed.problem is None:
+            raise ValueError(f"table {name!r} is not a DisclosedTable from disclose()")
+        problems.append(disclosed.problem if name is None else disclosed.problem.renamed(name))
+    if threshold is None:
+        threshold = next(iter(tables.values())).threshold
+    joint = problems[0].joined(*problems[1:], facts=page_facts(links, facts))
+    return audit_suppression(joint, threshold)
 
 
 def check_disclosure(table: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, *,
                      count_columns: Sequence | None = None, marker: str = DEFAULT_MARKER,
                      secondary: bool | str = True, total_rows: Sequence | None = None,
-                     total_columns: Sequence | None = None) -> None:
-    """Audit a table about to be published; raise if it discloses.
+                     total_columns: Sequence | None = None, shares: Mapping | None = None,
+                     complements: Mapping | None = None, facts: Sequence = (),
+                     rows: str = "auto") -> None:
+    """Check a table as published; raise if it discloses.
 
     Parameters
     ----------
     table : pandas.DataFrame
         Typically ``disclose(...).table``.
     threshold : int, default 7
-    count_columns, marker, secondary, total_rows, total_columns
+    count_columns, marker, secondary, total_rows, total_columns, complements, rows
         As for :func:`disclose`; count columns are detected the same way
         (integer columns, or object columns of whole numbers and markers).
+    shares : mapping, optional
+        ``{share column: base}`` or ``{share column: (sources, base)}``
+        (base: a count column or a number; sources: the count columns the
+        share adds up).  Default: columns named like shares ("%",
+        "percent", "share", ...) with the one count column named like a
+        base ("Base", "n", "Pairs"); ``{}`` for none.
+    facts : sequence of LinearFact
+        Other numbers the page shows about this table's counts (cells
+        ``Cell(None, row, column)``).
 
     Raises
     ------
     DisclosureError
-        If the frame is respondent-level or holds free text, if a count
-        from 1 to ``threshold`` is shown, or if an additive line (see
-        ``secondary``) holds exactly one marker, so that the hidden value
-        could be recovered from the line's total.
+        If the frame is respondent-level or holds free text; if a count
+        from 1 to ``threshold`` is shown; if a shown count leaves 1 to
+        ``threshold`` people outside it in a line with a published total
+        (or beside its base, ``complements``); if a shown share pins its
+        count, or the rest of its base, inside 1..``threshold``; or if the
+        protection-interval audit over the table's totals, shares and
+        ``facts`` finds a withheld count that is recoverable or confined
+        to 1..``threshold`` (a line that adds up to a known number but
+        shows no total fails when it holds a single withheld cell).
     ValueError
-        For malformed counts or arguments.
+        For malformed counts or arguments, or published numbers that
+        contradict the declared totals.
 
     Examples
     --------
@@ -561,33 +591,23 @@ def check_disclosure(table: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, *,
     Traceback (most recent call last):
     ...
     cwp_analysis.disclosure.DisclosureError: unsuppressed small count(s) (1..7): row 0, column 'n' = 3
+    >>> check_disclosure(pd.DataFrame({"n": ["[c]", 62], "%": ["4.6", "95.4"], "Base": [65, 65]},
+    ...                               index=["no", "yes"]), secondary=False)
+    Traceback (most recent call last):
+    ...
+    cwp_analysis.disclosure.DisclosureError: column '%', row 'no': 4.6% of 65 pins the count to 3..3 (inside 1..7) (and 1 more)
     """
-    _validate_common(threshold, marker)
-    mode = _secondary_mode(secondary)
-    refuse_respondent_level(table)
-    counts = _auto_count_columns(table, marker, set()) if count_columns is None else list(count_columns)
-    unknown = [c for c in counts if c not in table.columns]
-    if unknown:
-        raise ValueError(f"count column(s) not in the table: {unknown}")
+    validate_threshold_marker(threshold, marker)
+    mode = secondary_mode(secondary)
+    refuse_respondent_level(table, rows=rows)
+    if count_columns is None:
+        counts = auto_count_columns(table, marker, set())
+    else:
+        counts = resolve_count_columns(table, count_columns, marker, {})
     if not counts:
         return
-    values, _missing, marked = _parse_counts(table, counts, marker)
-    small = (values >= 1) & (values <= threshold)
-    if small.any():
-        found = [f"row {table.index[i]!r}, column {counts[j]!r} = {int(values[i, j])}"
-                 for i, j in zip(*np.nonzero(small))]
-        more = f" (and {len(found) - 3} more)" if len(found) > 3 else ""
-        raise DisclosureError(f"unsuppressed small count(s) (1..{threshold}): {'; '.join(found[:3])}{more}")
-    if mode != "none":
-        total_row = _resolve_totals(table.index, total_rows, "total_rows")
-        total_col = _resolve_totals(pd.Index(counts), total_columns, "total_columns")
-        for name, cells, _ in _lines(*values.shape, mode, total_row, total_col):
-            hidden = [c for c in cells if marked[c]]
-            shown = [c for c in cells if not marked[c] and not np.isnan(values[c])]
-            if len(hidden) == 1 and shown:
-                i, j = hidden[0]
-                where = f"row {table.index[i]!r}" if name[0] == "row" else f"column {counts[j]!r}"
-                raise DisclosureError(
-                    f"{where} has a single suppressed cell (row {table.index[i]!r}, column {counts[j]!r}); "
-                    "it can be recovered from the line total"
-                )
+    findings = published_findings(table, int(threshold), counts=counts, marker=marker, mode=mode,
+                                  total_rows=total_rows, total_columns=total_columns, shares=shares,
+                                  complements=complement_positions(complements, counts), facts=facts)
+    if findings:
+        raise DisclosureError(findings[0] + (f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""))

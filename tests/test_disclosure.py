@@ -7,10 +7,15 @@ import pandas as pd
 import pytest
 
 from cwp_analysis.disclosure import (
+    Cell,
     DisclosureError,
+    audit_page,
     check_disclosure,
     disclose,
+    disclose_page,
     refuse_respondent_level,
+    share_facts,
+    sum_fact,
 )
 from cwp_analysis.errors import CwpError
 
@@ -271,3 +276,185 @@ def test_bad_arguments(kwargs, message):
 def test_table_without_counts_is_an_error():
     with pytest.raises(ValueError, match="no count columns"):
         disclose(pd.DataFrame({"mean": [2.5, 3.5]}))
+
+
+# --- the complement rule -------------------------------------------------------------------
+
+
+def test_complement_rule_in_a_line_with_a_published_total():
+    # 60 of 65: publishing it beside the total publishes the 5 outside it
+    table = pd.DataFrame({"n": [60, 5, 65]}, index=["yes", "no", "Total"])
+    result = disclose(table)
+    assert result.table["n"].tolist() == [C, C, 65]
+    assert (result.n_primary, result.n_secondary, result.n_complement) == (1, 1, 1)
+    # 58 + 4 + 3: the two small counts add up to 7, so 58 goes too
+    table = pd.DataFrame({"n": [58, 4, 3, 65]}, index=["a", "b", "c", "Total"])
+    assert disclose(table).table["n"].tolist() == [C, C, C, 65]
+
+
+def test_complements_keyword_for_a_count_beside_its_base():
+    table = pd.DataFrame({"Count": [62, 40], "Base": [65, 65]}, index=["bank", "savings"])
+    result = disclose(table, secondary=False, complements={"Count": "Base"})
+    assert result.table["Count"].tolist() == [C, 40]
+    assert result.audit.passed
+    with pytest.raises(ValueError, match="not count columns"):
+        disclose(table, count_columns=["Count"], complements={"Count": "Base"})
+
+
+def test_threshold_sets_the_complement_window():
+    table = pd.DataFrame({"n": [60, 5, 65]}, index=["yes", "no", "Total"])
+    assert disclose(table, threshold=4).table["n"].tolist() == [60, 5, 65]
+
+
+# --- the audit on the result -----------------------------------------------------------------
+
+
+def test_result_carries_its_audit_and_problem():
+    result = disclose(margins_table())
+    audit = result.audit.intervals
+    assert set(zip(audit["row"], audit["column"])) == hidden(result)
+    assert audit.set_index(["row", "column"]).loc[("r1", "A"), ["lower", "upper"]].tolist() == [0.0, 17.0]
+    assert result.method == "milp"
+    assert result.problem.withheld == {Cell(None, r, c) for r, c in hidden(result)}
+    assert "value" not in audit.columns  # true values are not in the shown frame
+
+
+def test_audit_page_with_a_grouped_share():
+    # "Strongly agree" (7) and "Other" (10) withheld, "Agree" (15) shown; alt text says
+    # "69% agree or strongly agree (n=32)": 22 of 32, so "Strongly agree" is 7
+    table = pd.DataFrame({"Strongly agree": [7], "Agree": [15], "Other": [10], "Base": [32]}, index=["item"])
+    result = disclose(table, total_columns=["Base"], secondary="rows")
+    assert result.table.loc["item"].tolist() == [C, 15, C, 32]
+    assert audit_page(result).passed
+    share = share_facts([Cell(None, "item", "Strongly agree"), Cell(None, "item", "Agree")],
+                        Cell(None, "item", "Base"), 69, 0)
+    leaked = audit_page(result, facts=share)
+    assert leaked.messages() == [
+        "row 'item', column 'Strongly agree' can be recovered exactly (7) from what is published",
+        "row 'item', column 'Other' can be recovered exactly (10) from what is published"]
+    assert not leaked.passed
+
+
+def test_disclose_page_protects_a_shared_base():
+    a = pd.DataFrame({"n": [3, 40, 43]}, index=["yes", "no", "Total"])
+    b = pd.DataFrame({"n": [20, 23, 43]}, index=["young", "old", "Total"])
+    link = [(("a", "Total", "n"), ("b", "Total", "n"))]
+    alone = {"a": disclose(a), "b": disclose(b)}
+    assert audit_page(alone, links=link).passed  # 43 is published in both, and a withholds 3 and 40
+    page = disclose_page({"a": a, "b": b}, links=link, options={"b": {"secondary": "columns"}})
+    assert page["a"].audit.passed and page["b"].audit.passed
+    with pytest.raises(ValueError, match="unknown table"):
+        disclose_page({"a": a}, options={"c": {}})
+    with pytest.raises(ValueError, match="pair of cells"):
+        disclose_page({"a": a}, links=[("a", "Total", "n")])
+
+
+def test_disclose_page_when_one_table_withholds_the_base_another_shows():
+    # table a withholds its total (a small count elsewhere makes it needed); b prints the same total
+    a = pd.DataFrame({"A": [3, 20, 23], "B": [30, 5, 35], "Total": [33, 25, 58]}, index=["x", "y", "Total"])
+    b = pd.DataFrame({"n": [28, 30, 58]}, index=["young", "old", "Total"])
+    link = [(("a", "Total", "Total"), ("b", "Total", "n"))]
+    page = disclose_page({"a": a, "b": b}, links=link)
+    assert audit_page(page, links=link).passed
+    assert page["a"].audit.passed
+
+
+# --- check_disclosure: shares, complements and margins ---------------------------------------
+
+
+def test_check_disclosure_fails_a_share_that_pins_a_withheld_count():
+    table = pd.DataFrame({"Count": [C, 60], "Base": [65, 65], "%": ["7.7", "92.3"]}, index=["yes", "no"],
+                         dtype=object)
+    with pytest.raises(DisclosureError, match=r"7.7% of 65 pins the count to 5..5"):
+        check_disclosure(table, secondary=False)
+    check_disclosure(table.assign(**{"%": [C, C]}), secondary=False, shares={})
+    with pytest.raises(DisclosureError, match="pins"):
+        check_disclosure(table, secondary=False, shares={"%": "Base"})
+
+
+def test_check_disclosure_fails_a_share_that_leaves_a_small_complement():
+    # "96% of 68" means 3 who would not ask
+    table = pd.DataFrame({"Would ask": [C], "Base": [68], "Share %": ["96"]}, index=["ask"], dtype=object)
+    with pytest.raises(DisclosureError, match="rest of the base to 3..3"):
+        check_disclosure(table, secondary=False)
+
+
+def test_check_disclosure_share_with_its_sources_joins_the_audit():
+    # both counts withheld and the base shown: the line alone is safe ...
+    table = pd.DataFrame({"yes": [C], "no": [C], "Base": [40], "% yes": ["52.5"]}, index=["q"], dtype=object)
+    check_disclosure(table, secondary="rows", total_columns=["Base"], shares={})
+    # ... but the share pins yes = 21, and with it no = 19
+    with pytest.raises(DisclosureError, match=r"column 'no' can be recovered exactly \(19\)"):
+        check_disclosure(table, secondary="rows", total_columns=["Base"], shares={"% yes": ("yes", "Base")})
+
+
+def test_check_disclosure_complement_rule_on_shown_counts():
+    with pytest.raises(DisclosureError, match="complement rule"):
+        check_disclosure(pd.DataFrame({"n": [60, C, 65]}, index=["yes", "no", "Total"], dtype=object))
+    table = pd.DataFrame({"Count": [62], "Base": [65]}, index=["bank"])
+    check_disclosure(table, secondary=False)
+    with pytest.raises(DisclosureError, match="complement rule"):
+        check_disclosure(table, secondary=False, complements={"Count": "Base"})
+
+
+def test_check_disclosure_runs_the_audit_over_margins():
+    table = pd.DataFrame({"A": [C, C, 17], "B": [C, C, 35], "Total": [25, 27, 52]}, index=["r1", "r2", "Total"],
+                         dtype=object)
+    check_disclosure(table)
+    leaky = table.copy()
+    leaky.at["r2", "B"] = 15
+    with pytest.raises(DisclosureError, match="recovered exactly"):
+        check_disclosure(leaky)
+
+
+def test_check_disclosure_takes_page_facts():
+    table = pd.DataFrame({"n": [C, C, 40]}, index=["a", "b", "c"], dtype=object)
+    check_disclosure(table, secondary="columns")
+    with pytest.raises(DisclosureError, match="recovered exactly"):
+        check_disclosure(table, secondary="columns", facts=[sum_fact([Cell(None, "a", "n")], 5)])
+
+
+# --- what a table holds: people or statistics (issue 9, item 4) -------------------------------
+
+
+def test_long_table_of_claims_is_accepted():
+    ids = [f"claim_{k}_pct" for k in range(66)]
+    claims = pd.DataFrame({"claim": [f"Share of respondents in group {k} of the report." for k in range(66)],
+                           "published": ["60%"] * 66, "recomputed": ["59.9%"] * 66}, index=ids)
+    refuse_respondent_level(claims)
+    counts = pd.DataFrame({"women counted": np.arange(66) + 8, "answering": [68] * 66}, index=ids)
+    result = disclose(counts, secondary=False)
+    assert result.table.shape == (66, 2)
+
+
+def test_long_table_with_count_columns_is_accepted_at_any_length():
+    frame = pd.DataFrame({"Answer": [f"answer {k}" for k in range(80)], "Count": np.arange(80) + 10})
+    refuse_respondent_level(frame)
+
+
+def test_answers_keyed_by_item_ids_are_still_refused():
+    frame = pd.DataFrame({"q1": [1, 2] * 40, "q2": [3, 4] * 40}, index=[f"item_{k}" for k in range(80)])
+    with pytest.raises(DisclosureError, match="respondent-level"):
+        refuse_respondent_level(frame)
+
+
+@pytest.mark.parametrize("ids", [[f"SYN-{k:03d}" for k in range(1, 11)], [f"R{k:03d}" for k in range(10)]])
+def test_values_shaped_like_respondent_ids_are_refused_however_short(ids):
+    frame = pd.DataFrame({"score": [3] * 10}, index=ids)
+    with pytest.raises(DisclosureError, match="respondent ids"):
+        refuse_respondent_level(frame)
+    with pytest.raises(DisclosureError, match="respondent ids"):
+        disclose(pd.DataFrame({"who": ids, "n": [10] * 10}))
+
+
+def test_rows_statistics_declares_aggregate_rows():
+    frame = pd.DataFrame({"q1": [1, 2] * 40, "q2": [3, 4] * 40})
+    with pytest.raises(DisclosureError, match="rows='statistics'"):
+        refuse_respondent_level(frame)
+    refuse_respondent_level(frame, rows="statistics")
+    with pytest.raises(DisclosureError, match="identifier"):
+        refuse_respondent_level(frame.assign(respondent_id=range(80)), rows="statistics")
+    with pytest.raises(ValueError, match="rows must be"):
+        refuse_respondent_level(frame, rows="people")
+    result = disclose(pd.DataFrame({"k": np.arange(60) + 8}), rows="statistics", secondary=False)
+    assert result.n_primary == 0
