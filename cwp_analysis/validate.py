@@ -216,8 +216,9 @@ class _Lines:
             f"(it may be empty){hint} (codebook {self.layout.version})"
         )
 
-    def no_rows(self, column, index, rows):
-        return f"{self.source}: no data rows; expected one row per {self.layout.unit}"
+    def no_rows(self, column, index, rows, blank=False):
+        why = " (every row is blank)" if blank else ""
+        return f"{self.source}: no data rows{why}; expected one row per {self.layout.unit}"
 
     def unknown_column(self, column, index, rows):
         hint = _closest(column, self.match.missing)
@@ -345,7 +346,7 @@ def _check(
             found.add("error", _BAD[int(unique_status[k])], column, np.flatnonzero(where == k), grouped=True,
                       value=texts[k])
 
-    blank = ~answered_any
+    blank = np.zeros(n, dtype=bool)  # without the identifier column (an error already) no row is called blank
     if layout.id_column in positions:
         where, texts = factorized_text(frame.iloc[:, positions[layout.id_column]])
         ids = np.array(texts, dtype=object)[where]
@@ -360,6 +361,9 @@ def _check(
             first = dict(zip(firsts.to_numpy(), firsts.index.to_numpy().tolist()))
             found.add("error", "duplicate_id", layout.id_column, named.index[duplicated.to_numpy()], first=first)
         found.add("warning", "no_answers", layout.id_column, np.flatnonzero(~empty & ~answered_any))
+    if blank.all():
+        found.add("error", "no_rows", blank=True)
+        return CheckedTable(report(0), None)
     found.add("warning", "blank_row", None, np.flatnonzero(blank))
     actions["blank_rows_ignored"] = int(blank.sum())
 

@@ -259,6 +259,16 @@ def test_blank_rows_are_dropped_and_respondents_without_answers_kept(tmp_path):
     assert loaded.report.warning_counts == {"no_answers": 1, "blank_row": 1}
 
 
+def test_a_file_of_blank_rows_has_no_data(tmp_path):
+    path = tmp_path / "survey.csv"
+    path.write_text(",".join(CODEBOOK.columns()) + "\n" + "," * 76 + "\n" + " ," * 76 + "\n", encoding="utf-8")
+    report = validate_survey(path)
+    assert report.errors == [f"{path}: no data rows (every row is blank); expected one row per respondent"]
+    assert (report.n_rows, report.error_counts) == (0, {"no_rows": 1})
+    with pytest.raises(SurveyValidationError):
+        read_survey(path)
+
+
 def test_labels_and_codes_mixed_in_one_file(tmp_path):
     frame = base_survey()
     frame.loc[0, "age_band"] = "  prefer not TO say "
