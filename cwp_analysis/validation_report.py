@@ -26,7 +26,7 @@ import numpy as np
 
 from cwp_analysis.errors import SurveyValidationError
 
-__all__ = ["MAX_LISTED_PROBLEMS", "ERROR_KINDS", "WARNING_KINDS", "ValidationReport", "Findings"]
+__all__ = ["MAX_LISTED_PROBLEMS", "ERROR_KINDS", "WARNING_KINDS", "ACTIONS", "ValidationReport", "Findings"]
 
 #: Findings of each severity listed in a report before the rest are counted in one line.
 MAX_LISTED_PROBLEMS = 50
@@ -52,6 +52,10 @@ WARNING_KINDS = {
     "skip_slip": ("answer to a question the skip logic skipped", "answers to questions the skip logic skipped"),
     "unknown_column": ("column not in the codebook ignored", "columns not in the codebook ignored"),
 }
+
+
+#: What reading a file may do to the data (:attr:`ValidationReport.actions`).
+ACTIONS = ("skip_slips_set_missing", "skip_slips_kept", "labels_read", "blank_rows_ignored", "columns_ignored")
 
 
 def _plural(count: int, words: tuple[str, str]) -> str:
@@ -191,7 +195,12 @@ class ValidationReport:
             raise SurveyValidationError(self.path, self.problems_under(strict))
 
     def as_dict(self) -> dict:
-        """Counts only (no cell values or identifiers), fit for ``DataFrame.attrs`` and JSON."""
+        """Counts only (no cell values or identifiers), fit for ``DataFrame.attrs`` and JSON.
+
+        Every name of :data:`ACTIONS` is present as ``n_<name>`` (0 when
+        nothing was done), and so are ``warnings_by_kind`` and
+        ``errors_by_kind`` (kinds with a count only).
+        """
         return {
             "source": self.path,
             "kind": self.kind,
@@ -204,7 +213,8 @@ class ValidationReport:
             "n_warnings": self.n_warnings,
             "errors_by_kind": dict(self.error_counts),
             "warnings_by_kind": dict(self.warning_counts),
-            **{f"n_{name}": int(count) for name, count in self.actions.items()},
+            **{f"n_{name}": int(self.actions.get(name, 0)) for name in ACTIONS},
+            **{f"n_{name}": int(count) for name, count in self.actions.items() if name not in ACTIONS},
             "read": dict(self.read),
             "summary": self.summary(),
         }

@@ -181,6 +181,7 @@ def test_as_dict_holds_counts_and_no_cell_values():
     summary = validate_survey(frame, source="s.csv").as_dict()
     assert summary["warnings_by_kind"] == {"half_pair": 1, "skip_slip": 1}
     assert (summary["n_skip_slips_set_missing"], summary["n_labels_read"]) == (1, 2)
+    assert (summary["n_skip_slips_kept"], summary["n_blank_rows_ignored"], summary["n_columns_ignored"]) == (0, 0, 0)
     assert (summary["n_errors"], summary["n_warnings"], summary["ok"]) == (0, 2, True)
     flat = repr({k: v for k, v in summary.items() if k != "summary"})
     for identifier in frame["respondent_id"]:
