@@ -220,10 +220,10 @@ class ScanReport(Sequence):
 
 def recovery_finding(recovery) -> Finding:
     """A :class:`Finding` (rule ``recoverable-count``) for a :class:`~cwp_analysis.page_attack.Recovery`."""
-    where = "" if recovery.table is not None else f" ({recovery.element})"
+    where = "" if recovery.table is not None else f", {recovery.element}"
     return Finding(recovery.page, RULE_RECOVERABLE, recovery.interval, table=recovery.table,
                    row=repr(recovery.row) if recovery.row is not None else None, column=recovery.column,
-                   detail=f"is the {recovery.what}{where} an attacker works out from {', '.join(recovery.methods)}")
+                   detail=f"can be worked out ({recovery.what}{where}) from {', '.join(recovery.methods)}")
 
 
 def _allowed(relative: str, patterns: Sequence[str]) -> bool:

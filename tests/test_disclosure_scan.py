@@ -432,7 +432,7 @@ def test_a_recoverable_count_fails_the_scan_with_a_one_line_reason(tmp_path):
         ("recoverable-count", 1, "'Age / young'", "Count", "5")]
     assert [r.interval for r in report.recoveries] == ["5"] and report.pages_attacked == 2
     assert str(report[0]) == ("index.html: table 1, row 'Age / young', column 'Count': recoverable-count: '5' "
-                              "is the withheld cell an attacker works out from assumed totals, shares")
+                              "can be worked out (withheld cell) from assumed totals, shares")
     assert report.reason == f"1 finding in 1 file (1 recoverable-count); first: {report[0]}"
     with pytest.raises(UnsafeSiteError, match="not safe to publish .*1 recoverable-count"):
         report.raise_if_unsafe()
