@@ -1,55 +1,57 @@
-"""Record which data files a notebook reads, so the build cache can watch them.
+"""Record which files a notebook depends on, so the build cache can watch them.
 
-``cwp build`` re-executes a notebook when a file it read last time has
-changed.  Which files those are is discovered, not declared: inside the
-notebook's kernel, :func:`track_reads` installs an audit hook
-(:func:`sys.addaudithook`, :pep:`578`) on the ``open`` event, which Python
-raises for :func:`open`, :func:`io.open_code` and :func:`os.open` -- and so
-for everything built on them (:func:`pandas.read_csv`,
-:func:`pandas.read_excel` through openpyxl and zipfile, :mod:`yaml`,
-:mod:`json`, :mod:`csv`, :func:`numpy.loadtxt`, ...).  The hook keeps the
-regular files opened for reading under the repository root (plus any
-explicitly included path, such as a survey file elsewhere given as a
-notebook parameter) and writes them as JSON to a record file after every
-cell, via IPython's ``post_run_cell`` event, and once more at exit.
+``cwp build`` re-executes a notebook when something it looked at last time
+has changed.  What that is, is discovered, not declared: in the notebook's
+kernel, :func:`track_reads` installs an audit hook (:pep:`578`) and records,
+under the repository root,
 
-The pipeline starts tracking itself when it launches a kernel (see
-:mod:`cwp_analysis.pipeline.execute`) and passes the record file through
-the environment variable ``CWP_READS_FILE``; a notebook run by hand in
-JupyterLab has no such variable, and :func:`track_reads` called without a
-record path then does nothing.
+* every regular file *opened for reading* (the ``open`` event: :func:`open`,
+  :func:`io.open_code`, :func:`os.open`, and so pandas, openpyxl, yaml, json,
+  csv, numpy ...), with its size and modification time when first opened, so
+  the pipeline can tell whether it changed while the notebook ran;
+* every *probe of a path that does not exist*: a failed open, and a failed
+  :func:`os.stat` / :func:`os.lstat` -- what :meth:`pathlib.Path.exists`,
+  :func:`os.path.isfile` or :func:`glob.glob` call.  Python raises no audit
+  event for ``stat``, so the tracker wraps those two functions.  Creating
+  such a file later must re-run the notebook;
+* every *directory listing* (the ``os.listdir`` and ``os.scandir`` events,
+  raised by ``Path.iterdir``, ``Path.glob``, :func:`glob.glob`,
+  :func:`os.walk`), as :func:`listing_digest`: adding or removing a file
+  there must re-run it.
+
+The record is written as JSON after every cell (IPython's ``post_run_cell``)
+and at exit, to the file named by ``CWP_READS_FILE``, which the pipeline sets
+when it launches a kernel (:mod:`cwp_analysis.pipeline.execute`); without it
+(a notebook run by hand) :func:`track_reads` does nothing.
 
 Conventions
 -----------
-* A read is recorded the first time the file is opened, with its size and
-  modification time at that moment, so the pipeline can tell whether the
-  file changed while the notebook ran (then the cache entry is not trusted).
-* Paths under the root are recorded relative to it, with ``/`` separators;
-  included paths outside the root are recorded as absolute paths.
-* Never recorded: the ``cwp_analysis`` package source (the pipeline hashes
-  it as a whole), the interpreter and its site-packages, ``/proc``,
-  ``/dev``, ``/sys``, ``/run``, the temporary directory, matplotlib, font
-  and IPython caches, folders whose name starts with a dot (``.git``,
-  ``.venv``, ``.cwp-cache``, ``.ipynb_checkpoints``), ``__pycache__``, and
-  any file the kernel itself opened for writing before reading it (a
-  notebook's own outputs are not its inputs).  An excluded folder that
-  contains the root (a repository checked out under ``/tmp``) does not hide
-  the root.
-* Files opened by compiled code that bypasses Python's ``open`` (for
-  example pyarrow's own CSV reader given a path) are not seen; the
-  pipeline also hashes every existing file named by a notebook parameter,
-  which covers the survey and Work Star files whatever reads them.
+* Paths under the root are recorded relative to it with ``/`` separators
+  (the root itself, when listed, as ``.``); included paths outside the root
+  are recorded as absolute paths.
+* Never recorded: the ``cwp_analysis`` source (hashed as a whole), the
+  interpreter and site-packages, ``/proc``, ``/dev``, ``/sys``, ``/run``, the
+  temporary directory, matplotlib, font and IPython caches, folders whose
+  name starts with a dot, ``__pycache__``, files the kernel itself opened for
+  writing (its outputs are not its inputs), and what the import system
+  probes or lists (:mod:`importlib`, :mod:`pkgutil`, :mod:`linecache` search
+  ``sys.path`` for code, not data).  An excluded folder containing the root
+  (a checkout under ``/tmp``) does not hide the root.
+* A listing digest leaves out names starting with a dot (editor files).
+* Compiled code that bypasses Python's ``open`` (pyarrow's own CSV reader
+  given a path) is not seen; the pipeline also hashes every existing file
+  named by a notebook parameter.
 
-Audit hooks cannot be removed, so one hook per process serves every
-tracker; calling :func:`track_reads` again with the same record file adds
-to the current tracker, and with another record file replaces it.
+Audit hooks cannot be removed, so one hook per process serves every tracker;
+:func:`track_reads` with the same record file extends the current tracker,
+with another one replaces it.  A tracker started by :func:`record_preimports`
+(the kernel fork server, importing modules before it forks kernels) is
+*inherited*: the kernel's :func:`track_reads` takes over its probes.
 
 References
 ----------
-.. [1] PEP 578 -- Python Runtime Audit Hooks.
-   https://peps.python.org/pep-0578/
-.. [2] IPython events: ``post_run_cell``.
-   https://ipython.readthedocs.io/en/stable/config/callbacks.html
+.. [1] PEP 578 -- Python Runtime Audit Hooks. https://peps.python.org/pep-0578/
+.. [2] Audit events table. https://docs.python.org/3/library/audit_events.html
 
 Examples
 --------
@@ -59,8 +61,9 @@ Examples
 >>> tracker = ReadTracker(root / "reads.json", root=root, exclude=())
 >>> tracker.observe(str(root / "data.csv"), "r", 0)
 >>> tracker.observe(str(root / "out.csv"), "w", 0)
->>> [read.path for read in tracker.reads()]
-['data.csv']
+>>> tracker.observe(str(root / "settings.yaml"), "r", 0)  # does not exist
+>>> [read.path for read in tracker.reads()], tracker.record().absent
+(['data.csv'], ('settings.yaml',))
 >>> tracker.write()
 >>> json.loads((root / "reads.json").read_text())["reads"][0]["path"]
 'data.csv'
@@ -69,13 +72,23 @@ Examples
 from __future__ import annotations
 
 import atexit
-import json
 import os
 import sys
-import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+
+from cwp_analysis.dependency_record import (
+    GUARD,
+    RECORD_FORMAT_VERSION,
+    FileRead,
+    ReadRecord,
+    ReadTracker,
+    default_exclusions,
+    listing_digest,
+    load_reads,
+    load_record,
+    real_path,
+)
 
 __all__ = [
     "READS_FILE_ENV",
@@ -84,10 +97,14 @@ __all__ = [
     "READS_EXCLUDE_ENV",
     "RECORD_FORMAT_VERSION",
     "FileRead",
+    "ReadRecord",
     "ReadTracker",
     "active_tracker",
     "default_exclusions",
+    "listing_digest",
     "load_reads",
+    "load_record",
+    "record_preimports",
     "track_reads",
 ]
 
@@ -99,260 +116,86 @@ READS_ROOT_ENV = "CWP_READS_ROOT"
 READS_INCLUDE_ENV = "CWP_READS_INCLUDE"
 #: Environment variable listing extra folders never to record (``os.pathsep``-separated).
 READS_EXCLUDE_ENV = "CWP_READS_EXCLUDE"
-#: Version of the record file layout written by :meth:`ReadTracker.write`.
-RECORD_FORMAT_VERSION = 1
 
-_ACCESS_MODE = os.O_RDONLY | os.O_WRONLY | os.O_RDWR
-_WRITE_FLAGS = os.O_CREAT | os.O_TRUNC | os.O_APPEND
-
-
-@dataclass(frozen=True)
-class FileRead:
-    """One file a notebook read.
-
-    Attributes
-    ----------
-    path : str
-        Relative to the tracking root (``/``-separated) when inside it,
-        otherwise absolute.
-    size : int
-        Size in bytes when first opened.
-    mtime_ns : int
-        Modification time (nanoseconds since the epoch) when first opened.
-    """
-
-    path: str
-    size: int
-    mtime_ns: int
-
-
-def _is_within(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
-
-
-def _real(path: str | os.PathLike) -> str:
-    return os.path.realpath(os.path.expanduser(os.fspath(path)))
-
-
-def default_exclusions() -> list[str]:
-    """Folders whose files are never recorded as data reads.
-
-    Returns
-    -------
-    list of str
-        Real paths: this package's source folder, the interpreter prefixes
-        and site-packages, ``/proc``, ``/dev``, ``/sys``, ``/run``, the
-        temporary directory and the matplotlib, fontconfig, IPython and
-        Jupyter caches.
-
-    Notes
-    -----
-    Imports only the standard library, so it is cheap to call in a kernel.
-    """
-    import site
-    import tempfile
-
-    home = os.path.expanduser("~")
-    cache_home = os.environ.get("XDG_CACHE_HOME") or os.path.join(home, ".cache")
-    config_home = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
-    candidates = [
-        os.path.dirname(os.path.abspath(__file__)),
-        sys.prefix,
-        sys.base_prefix,
-        sys.exec_prefix,
-        "/proc",
-        "/dev",
-        "/sys",
-        "/run",
-        tempfile.gettempdir(),
-        os.path.join(cache_home, "matplotlib"),
-        os.path.join(config_home, "matplotlib"),
-        os.path.join(cache_home, "fontconfig"),
-        os.path.join(home, ".ipython"),
-        os.path.join(home, ".jupyter"),
-        os.path.join(home, ".local", "share", "jupyter"),
-    ]
-    for variable in ("MPLCONFIGDIR", "IPYTHONDIR", "JUPYTER_RUNTIME_DIR"):
-        if os.environ.get(variable):
-            candidates.append(os.environ[variable])
-    try:
-        candidates.extend(site.getsitepackages())
-    except AttributeError:  # pragma: no cover - old virtualenv's site module
-        pass
-    if site.ENABLE_USER_SITE and site.USER_SITE:
-        candidates.append(site.USER_SITE)
-    seen: dict[str, None] = {}
-    for candidate in candidates:
-        seen.setdefault(_real(candidate), None)
-    return list(seen)
+_LISTING_EVENTS = frozenset({"os.listdir", "os.scandir"})
+#: Standard-library path helpers: the module that called them decides whether a probe counts.
+_PATH_HELPERS = frozenset({"os", "posixpath", "genericpath", "pathlib", "glob", "fnmatch", "shutil"})
+#: Callers whose probes and listings search for code, not data.
+_IGNORED_CALLERS = ("importlib", "_frozen_importlib", "pkgutil", "zipimport", "linecache", "pkg_resources")
 
 
 def _split_env(name: str) -> list[str]:
     return [part for part in os.environ.get(name, "").split(os.pathsep) if part]
 
 
-class ReadTracker:
-    """Collect the files a process reads under a root folder.
-
-    Parameters
-    ----------
-    record_path : path-like
-        JSON file :meth:`write` replaces atomically.
-    root : path-like
-        Reads under this folder are recorded (relative to it).
-    include : iterable of path-like, optional
-        Files or folders recorded even outside ``root`` or inside an
-        excluded folder (e.g. a survey file given as a parameter).
-    exclude : iterable of path-like, optional
-        Folders never recorded.  :func:`track_reads` passes
-        :func:`default_exclusions` plus ``$CWP_READS_EXCLUDE``.
-
-    Notes
-    -----
-    :meth:`observe` is what the audit hook calls; it never raises.
-    """
-
-    def __init__(
-        self,
-        record_path: str | os.PathLike,
-        *,
-        root: str | os.PathLike,
-        include: Iterable[str | os.PathLike] = (),
-        exclude: Iterable[str | os.PathLike] = (),
-    ):
-        self.record_path = Path(_real(record_path))
-        self.root = _real(root)
-        self._lock = threading.RLock()
-        self._reads: dict[str, FileRead] = {}
-        self._written: set[str] = set()
-        self._include: list[str] = []
-        self._exclude: list[str] = []
-        self.add_include(include)
-        self.add_exclude(exclude)
-
-    def add_include(self, paths: Iterable[str | os.PathLike | None]) -> None:
-        """Also record reads of these files or folders (``None`` entries are ignored)."""
-        with self._lock:
-            for path in paths:
-                if path is None or os.fspath(path) == "":
-                    continue
-                real = _real(path)
-                if real not in self._include:
-                    self._include.append(real)
-
-    def add_exclude(self, folders: Iterable[str | os.PathLike]) -> None:
-        """Never record reads under these folders (unless they contain the root)."""
-        with self._lock:
-            for folder in folders:
-                real = _real(folder)
-                if _is_within(self.root, real) or real in self._exclude:
-                    continue
-                self._exclude.append(real)
-
-    def _name(self, real: str) -> str | None:
-        """The recorded name of ``real``, or None when it is not a data read."""
-        for included in self._include:
-            if _is_within(real, included):
-                return self._relative(real) if _is_within(real, self.root) else real
-        if not _is_within(real, self.root) or real == self.root:
-            return None
-        for excluded in self._exclude:
-            if _is_within(real, excluded):
-                return None
-        relative = self._relative(real)
-        parts = relative.split("/")
-        if any(part.startswith(".") or part == "__pycache__" for part in parts[:-1]):
-            return None
-        if parts[-1].endswith((".pyc", ".pyo")):
-            return None
-        return relative
-
-    def _relative(self, real: str) -> str:
-        return Path(os.path.relpath(real, self.root)).as_posix()
-
-    def observe(self, path, mode, flags) -> None:
-        """Take note of one ``open`` audit event.
-
-        Parameters
-        ----------
-        path : str, bytes, os.PathLike or int
-            What was opened (file descriptors are ignored).
-        mode : str or None
-            The :func:`open` mode, or None for :func:`os.open`.
-        flags : int
-            The :func:`os.open` flags.
-        """
-        try:
-            if isinstance(path, int) or path is None:
-                return
-            if isinstance(mode, str):
-                reading = "r" in mode or "+" in mode
-                writing = any(c in mode for c in "wax+")
-            else:
-                access = int(flags or 0) & _ACCESS_MODE
-                reading = access in (os.O_RDONLY, os.O_RDWR)
-                writing = access != os.O_RDONLY or bool(int(flags or 0) & _WRITE_FLAGS)
-            real = os.path.realpath(os.path.abspath(os.fsdecode(path)))
-            with self._lock:
-                if reading and real not in self._written and real not in self._reads:
-                    name = self._name(real)
-                    if name is not None:
-                        status = os.stat(real)
-                        if _is_regular(status.st_mode):
-                            self._reads[real] = FileRead(name, status.st_size, status.st_mtime_ns)
-                if writing and real not in self._reads:
-                    self._written.add(real)
-        except Exception:  # noqa: BLE001 - an audit hook must never break the open it watches
-            return
-
-    def reads(self) -> list[FileRead]:
-        """The files read so far, sorted by recorded path."""
-        with self._lock:
-            return sorted(self._reads.values(), key=lambda read: read.path)
-
-    def write(self) -> None:
-        """Write the reads so far to ``record_path`` (write a temporary file, then rename)."""
-        payload = {
-            "version": RECORD_FORMAT_VERSION,
-            "root": self.root,
-            "reads": [
-                {"path": read.path, "size": read.size, "mtime_ns": read.mtime_ns}
-                for read in self.reads()
-            ],
-        }
-        _GUARD.active = True
-        try:
-            self.record_path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.record_path.with_name(f".{self.record_path.name}.{os.getpid()}.tmp")
-            temporary.write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-            os.replace(temporary, self.record_path)
-        finally:
-            _GUARD.active = False
+_STATE: dict[str, object] = {"tracker": None, "hook": False, "callback": None, "atexit": False, "stat": None}
 
 
-def _is_regular(st_mode: int) -> bool:
-    import stat
-
-    return stat.S_ISREG(st_mode)
-
-
-_GUARD = threading.local()
-_STATE: dict[str, object] = {"tracker": None, "hook": False, "callback": None, "atexit": False}
+def _caller_ignored(frame) -> bool:
+    """Whether the code that made a probe (skipping path helpers) is the import system."""
+    while frame is not None and frame.f_globals.get("__name__") in _PATH_HELPERS:
+        frame = frame.f_back
+    caller = frame.f_globals.get("__name__", "") if frame is not None else ""
+    return caller.startswith(_IGNORED_CALLERS)
 
 
 def _audit_hook(event: str, args: tuple) -> None:
-    if event != "open":
+    if event != "open" and event not in _LISTING_EVENTS:
         return
     tracker = _STATE["tracker"]
-    if tracker is None or getattr(_GUARD, "active", False):
+    if tracker is None or getattr(GUARD, "active", False):
         return
-    _GUARD.active = True
+    GUARD.active = True
     try:
-        tracker.observe(*args[:3])  # type: ignore[union-attr]
+        if event == "open":
+            tracker.observe(*args[:3])  # type: ignore[union-attr]
+        elif not _caller_ignored(sys._getframe(1)):
+            tracker.observe_listing(args[0] if args else ".")  # type: ignore[union-attr]
     except Exception:  # noqa: BLE001 - never break the program being watched
         pass
     finally:
-        _GUARD.active = False
+        GUARD.active = False
+
+
+def _probing(function):
+    """Wrap ``os.stat`` / ``os.lstat`` so that a failed call is recorded as a probe."""
+
+    def probe(path, **options):
+        try:
+            return function(path, **options)
+        except (FileNotFoundError, NotADirectoryError):
+            tracker = _STATE["tracker"]
+            if tracker is not None and options.get("dir_fd") is None and not getattr(GUARD, "active", False):
+                GUARD.active = True
+                try:
+                    if not _caller_ignored(sys._getframe(1)):
+                        tracker.observe_missing(path)  # type: ignore[union-attr]
+                finally:
+                    GUARD.active = False
+            raise
+
+    probe.__name__, probe.__qualname__, probe.__doc__ = function.__name__, function.__name__, function.__doc__
+    probe.__wrapped__ = function  # type: ignore[attr-defined]
+    return probe
+
+
+def _install() -> None:
+    """Install the audit hook and the ``stat`` wrappers, once per process."""
+    if not _STATE["hook"]:
+        sys.addaudithook(_audit_hook)
+        _STATE["hook"] = True
+    if _STATE["stat"] is None:
+        wrapped = {"stat": _probing(os.stat), "lstat": _probing(os.lstat)}
+        for name, wrapper in wrapped.items():
+            original = getattr(os, name)
+            for capability in (os.supports_dir_fd, os.supports_fd, os.supports_follow_symlinks):
+                if original in capability:
+                    capability.add(wrapper)
+            setattr(os, name, wrapper)
+        _STATE["stat"] = wrapped
+    if not _STATE["atexit"]:
+        atexit.register(_write_active)
+        _STATE["atexit"] = True
 
 
 def _write_active(*_ignored) -> None:
@@ -379,6 +222,50 @@ def active_tracker() -> ReadTracker | None:
     return _STATE["tracker"]  # type: ignore[return-value]
 
 
+def _configured(record: str | os.PathLike | None, root, include, exclude) -> ReadTracker:
+    if root is None:
+        root = os.environ.get(READS_ROOT_ENV)
+    if not root:
+        from cwp_analysis.paths import REPO_ROOT
+
+        root = REPO_ROOT
+    return ReadTracker(
+        record,
+        root=root,
+        include=[*include, *_split_env(READS_INCLUDE_ENV)],
+        exclude=[*default_exclusions(), *exclude, *_split_env(READS_EXCLUDE_ENV)],
+    )
+
+
+def record_preimports(*, root: str | os.PathLike | None = None) -> ReadTracker:
+    """Start a tracker whose record the next :func:`track_reads` call inherits.
+
+    The kernel fork server calls this before importing the modules its
+    kernels will share, so that what those imports probe or list (for
+    example matplotlib looking for a ``matplotlibrc`` in the working
+    folder) is recorded for every notebook, as it would be when a fresh
+    kernel imports them in a cell.  The server checks ``reads()`` to refuse
+    to share a module whose import reads a data file.
+
+    Parameters
+    ----------
+    root : path-like, optional
+        As for :func:`track_reads` (default ``$CWP_READS_ROOT``, then the
+        repository root); included and excluded paths come from the
+        environment.
+
+    Returns
+    -------
+    ReadTracker
+        The active tracker (never written to a file).
+    """
+    tracker = _configured(None, root, (), ())
+    tracker.inheritable = True
+    _STATE["tracker"] = tracker
+    _install()
+    return tracker
+
+
 def track_reads(
     record_path: str | os.PathLike | None = None,
     *,
@@ -386,7 +273,7 @@ def track_reads(
     extra_paths: Iterable[str | os.PathLike | None] = (),
     exclude: Iterable[str | os.PathLike] = (),
 ) -> ReadTracker | None:
-    """Start recording the data files this process reads.
+    """Start recording the files this process reads, probes and lists.
 
     Parameters
     ----------
@@ -414,65 +301,25 @@ def track_reads(
     The record is written after every IPython cell and at exit.  Calling
     again with the same record file extends the active tracker's included
     and excluded paths; with another record file, the active tracker is
-    written one last time and replaced.
+    written one last time and replaced -- unless it was started by
+    :func:`record_preimports`, whose record the new tracker takes over.
     """
     record = record_path if record_path is not None else os.environ.get(READS_FILE_ENV)
     if not record:
         return None
-    include = [*extra_paths, *_split_env(READS_INCLUDE_ENV)]
-    excluded = [*exclude, *_split_env(READS_EXCLUDE_ENV)]
     current: ReadTracker | None = _STATE["tracker"]  # type: ignore[assignment]
-    if current is not None and current.record_path == Path(_real(record)):
-        current.add_include(include)
-        current.add_exclude(excluded)
+    if current is not None and current.record_path == Path(real_path(record)):
+        current.add_include([*extra_paths, *_split_env(READS_INCLUDE_ENV)])
+        current.add_exclude([*exclude, *_split_env(READS_EXCLUDE_ENV)])
         current.write()
         return current
-    if current is not None:
+    if current is not None and not current.inheritable:
         _write_active()
-    if root is None:
-        root = os.environ.get(READS_ROOT_ENV)
-    if not root:
-        from cwp_analysis.paths import REPO_ROOT
-
-        root = REPO_ROOT
-    tracker = ReadTracker(record, root=root, include=include, exclude=[*default_exclusions(), *excluded])
+    tracker = _configured(record, root, extra_paths, exclude)
+    if current is not None and current.inheritable:
+        tracker.absorb(current)
     _STATE["tracker"] = tracker
-    if not _STATE["hook"]:
-        sys.addaudithook(_audit_hook)
-        _STATE["hook"] = True
-    if not _STATE["atexit"]:
-        atexit.register(_write_active)
-        _STATE["atexit"] = True
+    _install()
     _register_ipython()
     tracker.write()
     return tracker
-
-
-def load_reads(record_path: str | os.PathLike) -> list[FileRead]:
-    """Read a record written by :meth:`ReadTracker.write`.
-
-    Parameters
-    ----------
-    record_path : path-like
-
-    Returns
-    -------
-    list of FileRead
-        Sorted by path.
-
-    Raises
-    ------
-    FileNotFoundError
-        When no record was written (tracking never started).
-    ValueError
-        When the file is not a read record of a known version.
-    """
-    text = Path(record_path).read_text(encoding="utf-8")
-    try:
-        payload = json.loads(text)
-        if payload.get("version") != RECORD_FORMAT_VERSION:
-            raise ValueError(f"unsupported record version {payload.get('version')!r}")
-        reads = [FileRead(str(r["path"]), int(r["size"]), int(r["mtime_ns"])) for r in payload["reads"]]
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise ValueError(f"{record_path}: not a file-read record ({error})") from error
-    return sorted(reads, key=lambda read: read.path)

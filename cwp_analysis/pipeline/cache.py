@@ -9,7 +9,9 @@ A notebook's cache entry is valid when two things still hold:
   the Python version and the cache format;
 * every file the notebook read during its last execution (recorded by
   :mod:`cwp_analysis.dependency_tracking`) still has the content hash it
-  had then.
+  had then, every path it probed while it did not exist still does not
+  exist, and every folder it listed still has the same entries
+  (:func:`~cwp_analysis.dependency_tracking.listing_digest`).
 
 Layout of the cache folder (``.cwp-cache/`` by default)::
 
@@ -42,8 +44,10 @@ import sys
 import threading
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from cwp_analysis.dependency_record import listing_digest
 
 __all__ = [
     "CACHE_FORMAT",
@@ -58,8 +62,9 @@ __all__ = [
     "tree_digest",
 ]
 
-#: Version of the cache layout and key recipe; bump to invalidate every entry.
-CACHE_FORMAT = 1
+#: Version of the cache layout and key recipe; bump to invalidate every entry
+#: (2: entries record absent paths and folder listings).
+CACHE_FORMAT = 2
 
 #: Cell metadata keys that are editor or execution noise, not source.
 _NOISE_CELL_METADATA = frozenset(
@@ -315,6 +320,12 @@ class CacheEntry:
         then never matches either).
     seconds : float
         How long the execution took.
+    absent : tuple of str
+        Paths the notebook probed while they did not exist (named like
+        ``reads``); the entry no longer matches once one exists.
+    listings : dict
+        Folder listed -> :func:`~cwp_analysis.dependency_tracking.listing_digest`
+        of its entries then; None when the folder changed while the notebook ran.
     """
 
     name: str
@@ -325,6 +336,8 @@ class CacheEntry:
     reads: dict
     tracked: bool
     seconds: float
+    absent: tuple = ()
+    listings: dict = field(default_factory=dict)
 
     @property
     def notebook(self) -> Path:
@@ -438,6 +451,8 @@ class NotebookCache:
                 reads=dict(data["reads"]),
                 tracked=bool(data["tracked"]),
                 seconds=float(data.get("seconds", 0.0)),
+                absent=tuple(data.get("absent", ())),
+                listings=dict(data.get("listings", {})),
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -446,9 +461,10 @@ class NotebookCache:
         """The reusable entry for ``name`` under ``key``, or None when it must run.
 
         An entry is reusable when it exists, its executed notebook is
-        intact, its reads were tracked and every file it read still has the
-        same content.  A hit refreshes the entry's modification time (for
-        :meth:`collect_garbage`).
+        intact, its reads were tracked, every file it read still has the
+        same content, every path it found absent is still absent and every
+        folder it listed still has the same entries.  A hit refreshes the
+        entry's modification time (for :meth:`collect_garbage`).
         """
         entry = self._read_entry(name, key)
         if entry is None or not entry.tracked:
@@ -457,6 +473,11 @@ class NotebookCache:
             return None
         for recorded, digest in entry.reads.items():
             if digest is None or hasher.digest(self.resolve_read(recorded)) != digest:
+                return None
+        if any(os.path.lexists(self.resolve_read(recorded)) for recorded in entry.absent):
+            return None
+        for recorded, digest in entry.listings.items():
+            if digest is None or listing_digest(self.resolve_read(recorded)) != digest:
                 return None
         try:
             os.utime(self.entry_path(name, key))
@@ -474,13 +495,18 @@ class NotebookCache:
         reads: Mapping[str, str | None],
         tracked: bool,
         seconds: float,
+        absent: Iterable[str] = (),
+        listings: Mapping[str, str | None] | None = None,
     ) -> CacheEntry:
         """Turn a finished execution in ``work_dir`` into a committed entry.
 
         ``work_dir`` must hold ``executed.ipynb``; it is renamed into
         ``objects/`` and the entry JSON is then written atomically.
-        ``content_sha256`` is the digest of the notebook as published.
+        ``content_sha256`` is the digest of the notebook as published;
+        ``reads``, ``absent`` and ``listings`` are as in :class:`CacheEntry`.
         """
+        absent = tuple(sorted(set(absent)))
+        listings = dict(sorted((listings or {}).items()))
         object_id = work_dir.name
         target = self.object_dir(object_id)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -494,8 +520,13 @@ class NotebookCache:
             "notebook_sha256": notebook_sha,
             "content_sha256": content_sha256,
             "reads": dict(sorted(reads.items())),
+            "absent": list(absent),
+            "listings": listings,
             "tracked": bool(tracked),
             "seconds": round(float(seconds), 3),
         }
         atomic_write_text(self.entry_path(name, key), json.dumps(record, indent=1, sort_keys=True) + "\n")
-        return CacheEntry(name, key, target, notebook_sha, content_sha256, dict(reads), bool(tracked), float(seconds))
+        return CacheEntry(
+            name, key, target, notebook_sha, content_sha256, dict(reads), bool(tracked), float(seconds),
+            absent=absent, listings=listings,
+        )
