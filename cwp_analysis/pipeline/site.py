@@ -67,6 +67,8 @@ __all__ = [
     "assemble_outputs",
     "build_digest",
     "clean_for_site",
+    "default_lock_files",
+    "installed_versions_digest",
     "jupyter_book_command",
     "read_marker",
     "replace_directory",
@@ -183,16 +185,74 @@ def jupyter_book_version() -> str:
         return ""
 
 
-def build_digest(book_dir: str | os.PathLike, entries: Iterable[CacheEntry]) -> str:
+#: Lock files, relative to the repository root, that pin what renders the site.
+LOCK_FILES = ("requirements.lock", "package-lock.json")
+
+
+def default_lock_files() -> list[Path]:
+    """The repository's lock files (:data:`LOCK_FILES` under :data:`cwp_analysis.paths.REPO_ROOT`)."""
+    from cwp_analysis.paths import REPO_ROOT
+
+    return [REPO_ROOT / name for name in LOCK_FILES]
+
+
+def installed_versions_digest() -> str:
+    """SHA-256 of the installed Python distributions and their versions.
+
+    Taken over the names of the metadata folders on :data:`sys.path`
+    (``<name>-<version>.dist-info`` or ``.egg-info``, as pip and uv write
+    them), so that installing, removing or upgrading any package -- Sphinx,
+    a theme, myst-nb, myst-parser, Jupyter Book, sphinxcontrib-bibtex, or
+    anything they use -- changes it, whether or not the lock file changed.
+    """
+    found = set()
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        found.update(name for name in names if name.endswith((".dist-info", ".egg-info")))
+    return hashlib.sha256("\n".join(sorted(found)).encode()).hexdigest()
+
+
+def build_digest(
+    book_dir: str | os.PathLike,
+    entries: Iterable[CacheEntry],
+    *,
+    lock_files: Iterable[str | os.PathLike] | None = None,
+    installed: str | None = None,
+) -> str:
     """Digest of everything a site build depends on.
 
-    The book source tree (without ``_build`` and hidden files), each
-    executed notebook's digest, the Jupyter Book version and the build
-    command.
+    Parameters
+    ----------
+    book_dir : path-like
+        The book sources: their tree (without ``_build`` and hidden files) counts.
+    entries : iterable of CacheEntry
+        The executed notebooks: each one's published-content digest counts.
+    lock_files : iterable of path-like, optional
+        Lock files whose content counts (a missing one counts as absent);
+        default :func:`default_lock_files`.
+    installed : str, optional
+        Digest of the installed packages; default :func:`installed_versions_digest`.
+
+    Returns
+    -------
+    str
+        Hex SHA-256 over those, the Python and Jupyter Book versions, the
+        build command and the cleaning recipe.  A site published under
+        another digest is rebuilt.
     """
+    locks = []  # by file name, not path: a copy of the project is the same project
+    for path in default_lock_files() if lock_files is None else lock_files:
+        path = Path(path)
+        locks.append([path.name, sha256_file(path) if path.is_file() else None])
     recipe = {
         "book": tree_digest(book_dir, skip_dirs=_SKIPPED_BOOK_DIRS),
         "notebooks": {entry.name: entry.content_sha256 for entry in entries},
+        "locks": locks,
+        "installed": installed_versions_digest() if installed is None else installed,
+        "python": list(sys.version_info[:3]),
         "jupyter_book": jupyter_book_version(),
         "command": jupyter_book_command(Path("SRC"), Path("OUT"))[3:],
         "cleaning": 1,
