@@ -294,7 +294,7 @@ def test_invalid_data_file_exits_2_and_touches_nothing(project, capsys):
         "--outputs", str(project / "outputs"), "--no-progress",
     ])
     assert status == 2
-    assert "semicolon" in capsys.readouterr().err
+    assert "column 'ethnicity' is missing" in capsys.readouterr().err
     assert site_digest(project / "site") == before
     assert not (project / ".cwp-cache").exists() and not (project / "outputs").exists()
     assert bad.read_bytes() == bad_bytes

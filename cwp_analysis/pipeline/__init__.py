@@ -178,13 +178,18 @@ def package_digest(package_dir: str | os.PathLike) -> str:
 
 
 def validate_inputs(
-    data_path: str | os.PathLike | None = None, workstar_path: str | os.PathLike | None = None
+    data_path: str | os.PathLike | None = None,
+    workstar_path: str | os.PathLike | None = None,
+    *,
+    options: ReadOptions | None = None,
 ) -> tuple[Path | None, Path | None]:
-    """Validate a survey and a Work Star file before a build uses them.
+    """Validate a survey and a Work Star file under the build's policy, without building.
 
     Parameters
     ----------
     data_path, workstar_path : path-like, optional
+    options : ReadOptions, optional
+        Encoding, sheet, column mapping and ``strict``.
 
     Returns
     -------
@@ -194,18 +199,19 @@ def validate_inputs(
     Raises
     ------
     SurveyValidationError
-        From :func:`cwp_analysis.survey_io.read_survey` or
-        :func:`~cwp_analysis.survey_io.read_workstar` (exit status 2).
+        From :func:`cwp_analysis.survey_io.load_survey` or
+        :func:`~cwp_analysis.survey_io.load_workstar` (exit status 2).
     """
+    from cwp_analysis import survey_io  # imported only when needed: it loads the codebook stack
+
+    kwargs = (options or ReadOptions()).as_kwargs()
     resolved = []
-    for path, reader_name in ((data_path, "read_survey"), (workstar_path, "read_workstar")):
+    for path, loader in ((data_path, survey_io.load_survey), (workstar_path, survey_io.load_workstar)):
         if path is None:
             resolved.append(None)
             continue
-        from cwp_analysis import survey_io  # imported only when needed: it loads the codebook stack
-
         absolute = Path(path).expanduser().resolve()
-        getattr(survey_io, reader_name)(absolute)
+        loader(absolute, **kwargs)
         resolved.append(absolute)
     return resolved[0], resolved[1]
 
