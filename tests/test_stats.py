@@ -567,6 +567,16 @@ def test_adjust_pvalues_hand_worked():
     assert adjust_pvalues([0.5, 0.6], method="fdr_bh").tolist() == pytest.approx([0.6, 0.6])
 
 
+@settings(max_examples=25, deadline=None)  # each statsmodels Holm call runs gc.collect()
+@given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=40), st.sampled_from(["holm", "fdr_bh"]))
+def test_adjust_pvalues_equals_statsmodels_multipletests(p, method):
+    from statsmodels.stats.multitest import multipletests
+
+    # Holm is computed without statsmodels (whose Holm branch calls
+    # gc.collect() on every call) but must give exactly its numbers.
+    assert np.array_equal(adjust_pvalues(p, method=method), multipletests(p, method=method)[1])
+
+
 @pytest.mark.parametrize(
     ("pvalues", "method", "message"),
     [
@@ -957,6 +967,28 @@ def test_efficiency_adjustment():
     rank = sample_size_table(are=WILCOXON_ARE_NORMAL)
     assert (rank["n_pairs_exact"] * WILCOXON_ARE_NORMAL).tolist() == pytest.approx(plain["n_pairs_exact"].tolist())
     assert rank["n_pairs"].tolist() == [208, 94, 35, 15]
+
+
+def test_sample_size_where_statsmodels_solver_misses_the_power():
+    # statsmodels' solve_power returned 9.125 pairs for d = 2 at alpha 0.001
+    # and power 0.8, which attain power 0.777; the checked solution attains 0.8.
+    def upper_tail_power(n):  # the lower tail is below 1e-20 here (and NaN in scipy)
+        return sps.nct.sf(sps.t.isf(0.0005, n - 1), n - 1, 2.0 * math.sqrt(n))
+
+    row = sample_size_table((2.0,), alpha=0.001, power=0.8).iloc[0]
+    assert upper_tail_power(row["n_pairs_exact"]) == pytest.approx(0.8, abs=1e-6)
+    assert upper_tail_power(9.125019179687508) < 0.78
+    assert row["n_pairs"] == 10
+    # A one-sided "smaller" alternative takes effects as sizes of a decrease.
+    assert (sample_size_table(alternative="smaller")["n_pairs"].tolist()
+            == sample_size_table(alternative="larger")["n_pairs"].tolist() == [156, 71, 27, 12])
+    assert minimum_detectable_effect(68, alternative="smaller") == -minimum_detectable_effect(68, alternative="larger")
+
+
+def test_power_where_the_noncentral_t_cannot_be_evaluated_is_a_clear_error():
+    # 2 pairs at alpha 1e-9: scipy's noncentral t gives NaN; no number is returned.
+    with pytest.raises(ValueError, match="could not be computed: the noncentral t"):
+        minimum_detectable_effect(2, alpha=1e-9, power=0.5, are=WILCOXON_ARE_NORMAL)
 
 
 @pytest.mark.parametrize(
