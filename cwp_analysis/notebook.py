@@ -30,7 +30,7 @@ from cwp_analysis.disclosure import (
     refuse_respondent_level,
 )
 from cwp_analysis.figures.style import apply_house_style, close, save_figure
-from cwp_analysis.paths import REPO_ROOT
+from cwp_analysis.paths import REPO_ROOT, SYNTHETIC_SURVEY, SYNTHETIC_WORKSTAR
 from cwp_analysis.provenance import is_synthetic_name, read_provenance, sidecar_path
 
 __all__ = [
@@ -55,9 +55,9 @@ __all__ = [
 ]
 
 #: Default survey file (synthetic).
-DEFAULT_SURVEY = "data/synthetic/survey_SYNTHETIC.csv"
+DEFAULT_SURVEY = SYNTHETIC_SURVEY
 #: Default Work Star file (synthetic).
-DEFAULT_WORKSTAR = "data/synthetic/workstar_SYNTHETIC.csv"
+DEFAULT_WORKSTAR = SYNTHETIC_WORKSTAR
 #: HTML class of a published table that counts no people (``publish_table(..., people_counts=False)``).
 NO_PEOPLE_CLASS = "cwp-no-people-counts"
 #: Caption note of such a table (the disclosure scanner skips tables whose caption says "no people").

@@ -12,6 +12,10 @@ from pathlib import Path
 
 #: Repository root (the folder holding ``pyproject.toml``).
 REPO_ROOT = Path(__file__).resolve().parent.parent
+#: The synthetic survey every notebook reads unless given another (relative to the repository root).
+SYNTHETIC_SURVEY = "data/synthetic/survey_SYNTHETIC.csv"
+#: The synthetic Work Star file, likewise.
+SYNTHETIC_WORKSTAR = "data/synthetic/workstar_SYNTHETIC.csv"
 
 
 def data_dir() -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import stat
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -94,3 +95,45 @@ def test_real_data_banner_names_file_and_hash():
     html = nb.real_data_banner_html(survey="export.sav (sha256 0123abcd45)")
     assert "cwp-real-data-banner" in html and "export.sav (sha256 0123abcd45)" in html
     assert "SYNTHETIC" not in html
+
+
+# -- the disclosure scan gates publication ------------------------------------------------
+
+LEAKY_CELL = (
+    "from IPython.display import HTML\n"
+    "HTML('<table class=\"cwp-table\"><thead><tr><th></th><th>Count</th></tr></thead><tbody>'\n"
+    "     '<tr><th>Yes</th><td>[c]</td></tr><tr><th>No</th><td>40</td></tr>'\n"
+    "     '<tr><th>Total</th><td>43</td></tr></tbody></table>')\n"
+)
+
+
+def _fixture_project(tmp_path):
+    import shutil
+
+    import nbformat
+
+    root = tmp_path / "project"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "pipeline", root)
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Leaky"),
+                                               nbformat.v4.new_code_cell(LEAKY_CELL)])
+    nbformat.write(notebook, root / "notebooks" / "03_leaky.ipynb")
+    toc = root / "book" / "_toc.yml"
+    toc.write_text(toc.read_text(encoding="utf-8") + "  - file: notebooks/03_leaky\n", encoding="utf-8")
+    return root
+
+
+@pytest.mark.slow
+def test_a_site_the_page_attack_breaks_is_not_published(tmp_path):
+    from cwp_analysis.disclosure_scan import UnsafeSiteError
+    from cwp_analysis.pipeline import build
+
+    root = _fixture_project(tmp_path)
+    site = root / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<html>previous site</html>\n", encoding="utf-8")
+    with pytest.raises(UnsafeSiteError, match="not published.*recoverable-count"):
+        build(repo_root=root, notebooks_dir=root / "notebooks", book_dir=root / "book", out_dir=site,
+              cache_dir=root / ".cwp-cache", outputs_dir=root / "outputs", package_dir=root / "package",
+              lock_file=root / "requirements.lock", jobs=2, progress=False, log=lambda message: None)
+    assert [p.name for p in site.iterdir()] == ["index.html"]
+    assert (site / "index.html").read_text(encoding="utf-8") == "<html>previous site</html>\n"

@@ -433,7 +433,12 @@ def build(
             digest = build_digest(book_dir, ordered)
             if force or read_marker(out_dir) != digest or not (out_dir / "index.html").is_file():
                 say(f"cwp build: building the book with Jupyter Book (strict mode) into {_shown(out_dir)}")
-                _build_site(book_dir, notebooks_dir, ordered, out_dir, cache, digest)
+                scan = _ScanPlan(
+                    surveys=_used_files(repo_root, data_path, workstar_path),
+                    threshold=int(overrides.get("suppression_threshold", DEFAULT_THRESHOLD)),
+                    outputs=outputs_dir,
+                )
+                _build_site(book_dir, notebooks_dir, ordered, out_dir, cache, digest, scan, say)
                 site_rebuilt = True
         cache.collect_garbage(keep=ordered)
     executed = tuple(sorted(o.name for o in outcomes if o.status == "executed"))
@@ -506,8 +511,60 @@ def _execute_with_progress(
         bar.close()
 
 
+#: Suppression threshold the notebooks use unless given ``suppression_threshold``.
+DEFAULT_THRESHOLD = 7
+
+
+@dataclass(frozen=True)
+class _ScanPlan:
+    """What the disclosure scan of a freshly built site is told: the data used and the threshold."""
+
+    surveys: dict[str, Path]
+    threshold: int
+    outputs: Path
+
+
+def _used_files(repo_root: Path, data_path: Path | None, workstar_path: Path | None) -> dict[str, Path]:
+    """The survey and Work Star files the notebooks read: those given, else the synthetic defaults (if present)."""
+    from cwp_analysis.paths import SYNTHETIC_SURVEY, SYNTHETIC_WORKSTAR
+
+    used = {"survey": Path(data_path or repo_root / SYNTHETIC_SURVEY),
+            "workstar": Path(workstar_path or repo_root / SYNTHETIC_WORKSTAR)}
+    return {kind: path for kind, path in used.items() if path.is_file()}
+
+
+def _scan_before_publishing(html: Path, out_dir: Path, scan: _ScanPlan, say) -> None:
+    """Run the disclosure scan and page attack on a built site; raise rather than publish a finding."""
+    from cwp_analysis.disclosure_scan import UnsafeSiteError, scan_site
+
+    say("cwp build: disclosure scan and page attack of the built site")
+    report = scan_site(html, threshold=scan.threshold, survey_paths=list(scan.surveys.values()),
+                       outputs=scan.outputs, attack=True)
+    if not report.ok:
+        raise UnsafeSiteError(f"the built site was not published (the previous site is unchanged): {report.reason}")
+
+
+def _write_manifest(out_dir: Path, scan: _ScanPlan) -> None:
+    from cwp_analysis.build_manifest import make_build_manifest, manifest_path, write_build_manifest
+    from cwp_analysis.codebook import load_codebook
+    from cwp_analysis.provenance import read_provenance
+
+    if "survey" not in scan.surveys:
+        return  # a book built from no survey (a fixture project): nothing for `cwp scan` to look up
+    codebook = load_codebook()
+    survey, workstar = scan.surveys["survey"], scan.surveys.get("workstar")
+    manifest = make_build_manifest(
+        site=out_dir, data_path=survey, id_column=codebook.id_column,
+        synthetic=read_provenance(survey).synthetic, threshold=scan.threshold,
+        workstar_path=workstar, workstar_id_column=codebook.workstar.id_column if workstar else None,
+        outputs=scan.outputs,
+    )
+    write_build_manifest(manifest_path(out_dir), manifest)
+
+
 def _build_site(
-    book_dir: Path, notebooks_dir: Path, entries: list[CacheEntry], out_dir: Path, cache: NotebookCache, digest: str
+    book_dir: Path, notebooks_dir: Path, entries: list[CacheEntry], out_dir: Path, cache: NotebookCache, digest: str,
+    scan: _ScanPlan, say,
 ) -> None:
     work = (cache.tmp_dir / f"site-{uuid.uuid4().hex[:12]}").resolve()
     work.mkdir(parents=True)
@@ -518,6 +575,8 @@ def _build_site(
             f"{stage}{os.sep}": f"{_shown(book_dir)}/",
         }
         html = run_jupyter_book(stage, work / "out", log_path=cache.root / "jupyter-book.log", shown_paths=shown)
+        _scan_before_publishing(html, out_dir, scan, say)
         publish_site(html, out_dir, digest)
+        _write_manifest(out_dir, scan)
     finally:
         shutil.rmtree(work, ignore_errors=True)
