@@ -219,13 +219,18 @@ def make_workstar(n: int, seed: int = 0, *, id_prefix: str = "W") -> pd.DataFram
 FORMATS = ("csv", "csv-bom", "cp1252", "semicolon", "tab", "xlsx", "sav", "dta")
 
 
-def write_survey(frame: pd.DataFrame, path: str | Path, fmt: str = "csv") -> Path:
+def write_survey(frame: pd.DataFrame, path: str | Path, fmt: str = "csv", *,
+                 headers: dict[str, str] | None = None) -> Path:
     """Write a text-cell survey in one of :data:`FORMATS`; returns the path.
 
     ``sav`` and ``dta`` store numeric codes with the codebook's labels as
     value labels (labels in the frame are converted to codes first).
+    ``headers`` renames codebook columns to an export's own headers.
     """
     path = Path(path)
+    headers = headers or {}
+    if fmt not in ("sav", "dta"):
+        frame = frame.rename(columns=headers)
     if fmt == "csv":
         frame.to_csv(path, index=False, encoding="utf-8")
     elif fmt == "csv-bom":
@@ -244,8 +249,9 @@ def write_survey(frame: pd.DataFrame, path: str | Path, fmt: str = "csv") -> Pat
         codes = as_codes(frame)
         numeric = codes.drop(columns=[id_column()]).astype("float64")
         numeric.insert(0, id_column(), codes[id_column()])
-        value_labels = {column: {float(k): v for k, v in item.codes.items()}
+        value_labels = {headers.get(column, column): {float(k): v for k, v in item.codes.items()}
                         for item in codebook_items() for column in item.columns}
+        numeric = numeric.rename(columns=headers)
         if fmt == "sav":
             pyreadstat.write_sav(numeric, str(path), variable_value_labels=value_labels)
         else:

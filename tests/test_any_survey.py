@@ -104,3 +104,36 @@ def test_tiny_surveys_say_that_everything_is_withheld(scenario, tmp_path_factory
     _, cache, _ = _executed(tmp_path_factory, scenario)
     text = _notebook_text(cache, "05_help_seeking_and_support")
     assert "Every value here is withheld by disclosure control" in text
+
+
+def test_real_data_mode_end_to_end(tmp_path_factory):
+    """The README walkthrough: an SPSS export with its own headers, a mapping file, the whole book, the scan."""
+    import yaml
+
+    from cwp_analysis.cli import main as cli_main
+    from tests.survey_factory import survey_columns
+
+    root = _shared_folder(tmp_path_factory) / "cwp-real-data-mode"
+    root.mkdir(parents=True, exist_ok=True)
+    survey = make_survey(48, seed=48, missing=0.05, half_pairs=0.05, skip_slips=1, improvement=0.4)
+    headers = {column: f"Q{i:02d}_{column.upper()[:20]}" for i, column in enumerate(survey_columns())}
+    headers["respondent_id"] = "CaseID"
+    export = write_survey(survey, root / "wave1_export.sav", "sav", headers=headers)
+    mapping = root / "columns.yaml"
+    mapping.write_text(yaml.safe_dump({"kind": "survey", "columns": {v: k for k, v in headers.items()}}),
+                       encoding="utf-8")
+    site = root / "site"
+    status = cli_main(["build", "--data", str(export), "--columns", str(mapping), "--out", str(site),
+                       "--cache-dir", str(root / "cache"), "--outputs", str(root / "outputs"), "--no-progress"])
+    assert status == 0
+    label = f"wave1_export.sav (sha256 {file_sha256(export)[:10]})"
+    pages = {page.stem: page.read_text(encoding="utf-8") for page in (site / "notebooks").glob("*.html")}
+    for page in SURVEY_PAGES:
+        assert label in pages[page], f"{page}: the site does not name the export and its hash"
+        assert not SYNTHETIC_SURVEY_BANNER.search(pages[page]), page
+    replication = pages["11_reproduction"]
+    assert "not reproduced" in replication.lower() and "reproduced" in replication.lower()
+    for text in pages.values():
+        assert not ID.search(text)
+    # cwp scan with no --survey reads the build manifest and checks this export's identifiers
+    assert cli_main(["scan", str(site)]) == 0
