@@ -440,6 +440,20 @@ def test_a_recoverable_count_fails_the_scan_with_a_one_line_reason(tmp_path):
     assert [f.rule for f in scan_html(page(table_html(leaky)), attack=True)] == ["recoverable-count"]
 
 
+def test_cli_fails_on_a_recoverable_count_unless_told_not_to_attack(tmp_path, capsys):
+    leaky = pd.DataFrame({"Question": ["Age"] * 2, "Answer": ["young", "older"], "Count": ["[c]", "[c]"],
+                          "Base": [65, 65], "%": ["7.7", "[c]"]})
+    site = make_site(tmp_path / "site", table_html(leaky))
+    assert main(["scan", str(site)]) == 1
+    out, err = capsys.readouterr()
+    assert [line.split(": recoverable-count: ")[1] for line in out.splitlines()] == [
+        "'5' can be worked out (withheld cell) from shares",
+        "'60' can be worked out (withheld cell) from assumed totals, shares",   # the rest of the base
+        "'5' can be worked out (complement) from assumed totals, shares"]        # and the women not 'older'
+    assert err.splitlines()[-1].startswith("cwp scan: 3 findings in 1 file (3 recoverable-count); first: index.html")
+    assert main(["scan", str(site), "--no-attack"]) == 0
+
+
 def test_the_build_manifest_names_the_survey_to_check(tmp_path, capsys):
     from cwp_analysis.build_manifest import (
         ManifestError,
