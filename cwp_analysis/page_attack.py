@@ -235,7 +235,8 @@ def _grid(element: str, table: int | None, caption: str, headers: list, rows: li
     if declared is None:
         _withheld_answer_columns(headers, columns, counts, th_columns, marker)
     label_columns = _label_columns(headers, columns, counts, th_columns, marker)
-    counts = {p: named for p, named in counts.items() if p not in label_columns}
+    # whether a header names a count ("Base", "n") or an answer ("Agree"), declared or not
+    counts = {p: header_kind(headers[p]) == "count" for p in counts if p not in label_columns}
     labels = []
     for r in rows:
         texts = []

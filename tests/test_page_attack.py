@@ -216,6 +216,13 @@ def test_two_cells_per_line_is_not_enough_the_margins_give_the_count_away():
         ("A", "Partner C", "5", ("margins",))]
 
 
+def test_declared_count_columns_are_read_as_the_same_table():
+    today = {(0, 0), (0, 2), (0, 3), (1, 0), (1, 3), (2, 1), (2, 2), (3, 1), (3, 2)}
+    declared = two_way(today).replace(
+        "<table ", "<table data-cwp-count-columns='[\"Partner A\", \"Partner B\", \"Partner C\", \"Total\"]' ", 1)
+    assert [(r.row, r.column, r.interval) for r in attack_page(page(declared))] == [("A", "Partner C", "5")]
+
+
 def test_a_protected_two_way_table_leaks_nothing():
     safe = {(0, 0), (0, 1), (0, 2), (2, 0), (2, 2), (3, 1), (3, 2)}
     assert attack_page(page(two_way(safe))) == []
