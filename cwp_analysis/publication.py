@@ -31,13 +31,21 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from cwp_analysis.derived_rule import releasable_group_totals
-from cwp_analysis.disclosure import DEFAULT_MARKER, DEFAULT_THRESHOLD, DisclosedTable, disclose
+from cwp_analysis.disclosure import (
+    DEFAULT_MARKER,
+    DEFAULT_THRESHOLD,
+    Cell,
+    DisclosedTable,
+    audit_page,
+    disclose,
+    share_facts,
+)
 
 __all__ = [
     "PublicationTable",
@@ -209,7 +217,13 @@ class PublicationTable:
         return self._release_group_shares(result, threshold) if self.group_shares else result
 
     def _release_group_shares(self, result: DisclosedTable, threshold: int) -> DisclosedTable:
-        """Publish again the group shares that :func:`releasable_group_totals` allows."""
+        """Publish again the group shares that :func:`releasable_group_totals` allows.
+
+        The releases are then confirmed by the page audit
+        (:func:`cwp_analysis.disclosure.audit_page` with the shares as
+        facts): a row whose release the audit would fail keeps its shares
+        withheld.
+        """
         shares = list(self.group_shares)
         cells = [c for column in shares for c in self.group_shares[column]]
         positions, start = [], 0
@@ -217,27 +231,45 @@ class PublicationTable:
             size = len(self.group_shares[column])
             positions.append(tuple(range(start, start + size)))
             start += size
-        table, mask = result.table.copy(), result.suppressed.copy()
-        released_cells = 0
-        for label in table.index:
+        mask = result.suppressed
+        releases = []
+        for label in result.table.index:
             if not mask.loc[label, shares].any():
                 continue
             raw = [self.frame.at[label, c] for c in cells]
-            if any(_is_missing(v) for v in raw):
+            if any(_is_missing(v) for v in raw) or _is_missing(self.frame.at[label, self.share_base]):
                 continue
             flags = releasable_group_totals(
                 [int(v) for v in raw], [bool(mask.at[label, c]) for c in cells], positions,
                 base_shown=not bool(mask.at[label, self.share_base]), threshold=threshold)
-            for column, flag in zip(shares, flags):
-                if flag and bool(mask.at[label, column]):
-                    table.at[label, column] = self.frame.at[label, column]
-                    mask.at[label, column] = False
-                    released_cells += 1
-        if not released_cells:
+            releases += [(label, column) for column, flag in zip(shares, flags)
+                         if flag and bool(mask.at[label, column]) and not _is_missing(self.frame.at[label, column])]
+        audit = result.audit
+        while releases and result.problem is not None:
+            facts = []
+            for label, column in releases:
+                text = str(self.frame.at[label, column])
+                decimals = len(text.split(".")[1]) if "." in text else 0
+                facts += share_facts([Cell(None, label, c) for c in self.group_shares[column]],
+                                     Cell(None, label, self.share_base), float(text), decimals)
+            audit = audit_page(result, facts=facts, threshold=threshold)
+            if audit.passed:
+                break
+            failing = set(audit.failures["row"])
+            kept = [(label, column) for label, column in releases if label not in failing]
+            if len(kept) == len(releases):
+                releases = []
+                audit = result.audit
+                break
+            releases = kept
+        if not releases:
             return result
-        return DisclosedTable(table=table, suppressed=mask, primary=result.primary, n_primary=result.n_primary,
-                              n_secondary=result.n_secondary, n_derived=result.n_derived - released_cells,
-                              threshold=result.threshold, marker=result.marker, unprotected=result.unprotected)
+        table, mask = result.table.copy(), result.suppressed.copy()
+        for label, column in releases:
+            table.at[label, column] = self.frame.at[label, column]
+            mask.at[label, column] = False
+        return replace(result, table=table, suppressed=mask, n_derived=result.n_derived - len(releases),
+                       audit=audit)
 
     def disclose(self, threshold: int = DEFAULT_THRESHOLD, marker: str = DEFAULT_MARKER) -> DisclosedTable:
         """Apply small-complement marking and disclosure control.
@@ -316,10 +348,8 @@ def withhold_cells(disclosed: DisclosedTable, cells: pd.DataFrame) -> DisclosedT
     for column in new.columns[new.any()]:
         table[column] = table[column].astype(object)
         table.loc[new[column].to_numpy(), column] = disclosed.marker
-    return DisclosedTable(table=table, suppressed=disclosed.suppressed | new, primary=disclosed.primary,
-                          n_primary=disclosed.n_primary, n_secondary=disclosed.n_secondary,
-                          n_derived=disclosed.n_derived + int(new.to_numpy().sum()), threshold=disclosed.threshold,
-                          marker=disclosed.marker, unprotected=disclosed.unprotected)
+    return replace(disclosed, table=table, suppressed=disclosed.suppressed | new,
+                   n_derived=disclosed.n_derived + int(new.to_numpy().sum()))
 
 
 # --------------------------------------------------------------------------- formatting

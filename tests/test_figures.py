@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 from matplotlib.patches import Rectangle
 
-from cwp_analysis import describe
+from cwp_analysis import describe, tables
 from cwp_analysis.figures import engagement as engagement_figures
 from cwp_analysis.figures import likert as likert_figures
-from cwp_analysis.figures.style import BEFORE_AFTER, LIKERT5, save_figure
+from cwp_analysis.figures.style import ALT_TEXT_LIMIT, BEFORE_AFTER, LIKERT5, save_figure
+from cwp_analysis.stats import PairedItem, outcome_table
 
 
 @pytest.fixture(autouse=True)
@@ -91,7 +92,9 @@ def test_cumulative_figure_against_target():
 
 
 def test_diverging_figure_draws_the_summary_segments(help_seeking_summary):
-    fig, alt = likert_figures.diverging_likert_figure(help_seeking_summary, title="Help-seeking")
+    # With threshold 1 no count of the fixture is small: every segment is drawn where the summary puts it.
+    fig, alt = likert_figures.diverging_likert_figure(help_seeking_summary, title="Help-seeking",
+                                                      suppression_threshold=1)
     ax = fig.axes[0]
     patches = bars(ax)
     assert len(patches) == 3 * 5
@@ -108,15 +111,23 @@ def test_diverging_figure_draws_the_summary_segments(help_seeking_summary):
     assert legend == ["Very unlikely", "Somewhat unlikely", "Not sure", "Somewhat likely", "Very likely"]
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels[2] == "Would not seek help from anyone [reverse-worded]"
-    assert "Would seek help from someone close: 55% positive, 20% neutral, 25% negative (n=20)" in alt
-    assert "reverse-worded" in alt
+    # End labels: the negative and positive shares (someone close: 5 and 11 of 20).
+    assert {"25%", "55%"} <= {t.get_text() for t in ax.texts}
+    assert alt.startswith("Diverging bar chart of 3 item(s) on a 5-point scale from 'Very unlikely' "
+                          "to 'Very likely'")
+    assert "Reverse-worded items are marked." in alt and len(alt) <= ALT_TEXT_LIMIT
+    assert "Largest positive share: Would seek help from a professional, 100%." in alt
 
 
 def test_diverging_figure_rejects_incomplete_summary(help_seeking_summary):
     with pytest.raises(ValueError, match="lacks column"):
-        likert_figures.diverging_likert_figure(help_seeking_summary.drop(columns="start"))
-    with pytest.raises(ValueError, match="exactly the codes"):
+        likert_figures.diverging_likert_figure(help_seeking_summary.drop(columns="count"))
+    with pytest.raises(ValueError, match="codes"):
         likert_figures.diverging_likert_figure(help_seeking_summary.drop(index=3))
+    other = describe.likert_summary(pd.DataFrame({"reflect_range": [5] * 10}), ["reflect_range"])
+    with pytest.raises(ValueError, match="does not match"):
+        likert_figures.diverging_likert_figure(
+            help_seeking_summary, disclosed=tables.likert_publication_table(other).disclose(7))
 
 
 def test_before_after_figure(outcomes):
@@ -128,8 +139,8 @@ def test_before_after_figure(outcomes):
     before_colour = tuple(int(BEFORE_AFTER["before"][i:i + 2], 16) / 255 for i in (1, 3, 5))
     assert patches[0].get_facecolor()[:3] == pytest.approx(before_colour)
     assert ax.get_xlabel() == "Often or all of the time (%)"
-    assert "Useful: 35% before, 80% after" in alt
-    assert "rose for 3 of 3" in alt
+    assert "Useful: 35% before, 80% after." in alt
+    assert "the share rose for 3 of 3" in alt and len(alt) <= ALT_TEXT_LIMIT
 
 
 def test_before_after_draws_intervals_when_given(outcomes):
@@ -143,7 +154,7 @@ def test_before_after_draws_intervals_when_given(outcomes):
     whiskers = [c for c in ax.collections if len(c.get_segments()) == 3]
     spans = sorted(tuple(seg[:, 0]) for c in whiskers for seg in c.get_segments())
     assert spans == sorted([(10.0, 35.0), (20.0, 50.0), (3.0, 25.0), (55.0, 82.0), (65.0, 90.0), (40.0, 70.0)])
-    assert "confidence interval" in alt
+    assert "confidence intervals" in alt
     plain, plain_alt = likert_figures.before_after_figure(with_ci, intervals=False)
     assert not plain.axes[0].collections and "confidence interval" not in plain_alt
     with pytest.raises(ValueError, match="interval column"):
@@ -152,13 +163,35 @@ def test_before_after_draws_intervals_when_given(outcomes):
         likert_figures.before_after_figure(with_ci.assign(before_positive_ci_high=[15.0, 50.0, 25.0]))
 
 
-def test_before_after_rejects_bad_input(outcomes):
+def test_before_after_rejects_bad_input_and_skips_items_without_answers(outcomes):
     with pytest.raises(ValueError, match="after_positive_pct"):
         likert_figures.before_after_figure(outcomes.drop(columns="after_positive_pct"))
     with pytest.raises(ValueError, match="between 0 and 100"):
         likert_figures.before_after_figure(outcomes.assign(before_positive_pct=[0.2, 1.5, 120]))
-    with pytest.raises(ValueError, match="missing"):
-        likert_figures.before_after_figure(outcomes.assign(after_positive_pct=[1.0, None, 3.0]))
+    with pytest.raises(ValueError, match="numeric"):
+        likert_figures.before_after_figure(outcomes.assign(after_positive_pct=[1.0, "many", 3.0]))
+    fig, alt = likert_figures.before_after_figure(outcomes.assign(after_positive_pct=[1.0, None, 3.0]))
+    assert len(bars(fig.axes[0])) == 4 and "1 item(s) without answers not drawn." in alt
+
+
+def test_before_after_draws_only_what_the_disclosed_table_shows():
+    items = [PairedItem("calm", "Feeling calm", "ordinal", (4, 5)),
+             PairedItem("account", "Has an account", "binary", (1,))]
+    data = pd.DataFrame({"calm_before": [1, 2, 2, 3, 1, 2, 3, 2, 1, 2] * 2,
+                         "calm_after": [3, 4, 3, 4, 3, 3, 5, 4, 2, 4] * 2,
+                         "account_before": [1] * 17 + [0] * 3, "account_after": [1] * 17 + [0] * 3})
+    disclosed = tables.outcome_publication_table(outcome_table(data, items, on_degenerate="note")).disclose(7)
+    fig, alt = likert_figures.before_after_figure(disclosed)
+    patches = bars(fig.axes[0])
+    assert [p.get_width() for p in patches] == [0.0, 50.0]      # calm only: 0 of 20 before, 10 after
+    assert "1 item(s) withheld by disclosure control (counts of 7 or fewer)." in alt
+    assert "Has an account" not in alt and "85" not in alt
+    only_account = disclosed.table.index[1:]
+    fig, alt = likert_figures.before_after_figure(
+        tables.outcome_publication_table(outcome_table(data, items[1:], on_degenerate="note")).disclose(7))
+    assert [t.get_text() for t in fig.axes[0].texts] == [
+        "All values withheld by disclosure control (counts of 7 or fewer)."]
+    assert alt.startswith("All values withheld by disclosure control") and len(only_account) == 1
 
 
 # --------------------------------------------------------------------------- determinism
@@ -195,8 +228,6 @@ def test_diverging_figure_saves_identically(help_seeking_summary, tmp_path):
 # --- disclosure control of Likert bars ------------------------------------------------
 
 def _summary_from_counts(counts_by_item):
-    from cwp_analysis.describe import likert_summary
-
     # Build respondent-level answers that give exactly the requested counts per item.
     n = sum(next(iter(counts_by_item.values())))
     frame = {"respondent_id": [f"R{i:03d}" for i in range(n)]}
@@ -205,40 +236,58 @@ def _summary_from_counts(counts_by_item):
         for code, count in zip(range(1, 6), counts):
             answers += [code] * count
         frame[item] = pd.array(answers, dtype="Int64")
-    return likert_summary(pd.DataFrame(frame), list(counts_by_item))
+    return describe.likert_summary(pd.DataFrame(frame), list(counts_by_item))
 
 
-def test_likert_bars_with_small_counts_are_merged_grouped_or_withheld():
-    from cwp_analysis.figures.likert import suppress_small_segments
-
+def test_likert_bars_follow_the_disclosed_table():
     summary = _summary_from_counts({
         "reflect_skills": (0, 0, 10, 20, 30),      # no small count: shown as is
-        "reflect_understood": (3, 6, 10, 20, 21),  # negatives 3 and 6 small; merged 9 is not: merged
-        "reflect_plans": (0, 3, 5, 20, 32),        # merged negative 3 small; rest 8 and positive 52: two groups
-        "reflect_positive": (0, 0, 2, 28, 30),     # rest 2 small: withheld
+        "reflect_understood": (3, 6, 10, 20, 21),  # both negatives withheld; their total 9 may be shown
+        "reflect_plans": (0, 3, 5, 20, 32),        # 3 and 5 withheld; positive side shown
+        "reflect_range": (5, 10, 30, 8, 7),        # 'Agree' 8 shown, 'Strongly agree' 7 withheld
     })
-    shown, treatment = suppress_small_segments(summary, 7)
+    shown, treatment = likert_figures.suppress_small_segments(summary, 7)
     assert treatment == {
-        ("reflect_skills", ""): "shown", ("reflect_understood", ""): "merged",
-        ("reflect_plans", ""): "two groups", ("reflect_positive", ""): "withheld",
+        ("reflect_skills", ""): "shown", ("reflect_understood", ""): "partly withheld",
+        ("reflect_plans", ""): "partly withheld", ("reflect_range", ""): "partly withheld",
     }
     understood = shown[shown["item"] == "reflect_understood"].set_index("code")
-    # Merged negative side: 9 of 60 = 15%, drawn as one segment left of the centred neutral (10/60).
+    # One merged negative segment of 9/60 = 15% on the outermost code, left of the centred neutral (10/60).
     assert understood.loc[1, "start"] == pytest.approx(-(100 * 5 / 60) - 15.0)
     assert understood.loc[1, "end"] == pytest.approx(-(100 * 5 / 60))
     assert understood.loc[2, "start"] == understood.loc[2, "end"]
     plans = shown[shown["item"] == "reflect_plans"].set_index("code")
-    assert plans.loc[3, "start"] == pytest.approx(-100 * 8 / 60) and plans.loc[3, "end"] == 0
-    assert plans.loc[4, "end"] == pytest.approx(100 * 52 / 60)
-    withheld = shown[shown["item"] == "reflect_positive"]
-    assert (withheld["start"] == 0).all() and (withheld["end"] == 0).all()
+    assert (plans.loc[[1, 2, 3], "end"] - plans.loc[[1, 2, 3], "start"]).abs().max() == 0
+    assert plans.loc[5, "end"] == pytest.approx(100 * 52 / 60)
+    agree = shown[shown["item"] == "reflect_range"].set_index("code")
+    assert agree.loc[4, "end"] - agree.loc[4, "start"] == pytest.approx(100 * 8 / 60)
+    assert agree.loc[5, "end"] == agree.loc[5, "start"]
 
 
-def test_diverging_figure_alt_text_never_quotes_withheld_bars():
-    from cwp_analysis.figures.likert import diverging_likert_figure
+def test_diverging_figure_never_shows_the_issue_10_group_share():
+    summary = _summary_from_counts({"reflect_range": (5, 10, 20, 8, 7)})
+    fig, alt = likert_figures.diverging_likert_figure(summary)
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    assert texts == set()                       # neither side's share is published
+    assert "30%" not in alt and "positive share" not in alt
+    widths = sorted(round(p.get_width(), 6) for p in bars(fig.axes[0]) if p.get_width() > 0)
+    assert widths == [round(100 * 8 / 50, 6), round(100 * 10 / 50, 6), round(100 * 20 / 50, 6)]
 
+
+def test_figure_uses_the_table_it_is_given():
     summary = _summary_from_counts({"reflect_skills": (0, 0, 10, 20, 30), "reflect_positive": (0, 0, 2, 28, 30)})
-    fig, alt = diverging_likert_figure(summary, suppression_threshold=7)
-    assert "Staff help me think positively about my future: withheld" in alt
+    disclosed = tables.likert_publication_table(summary).disclose(7)
+    fig, alt = likert_figures.diverging_likert_figure(summary, disclosed=disclosed)
+    assert "1 partly withheld by disclosure control (counts of 7 or fewer)." in alt
     assert not re.search(r"\b3%", alt)  # 2 of 60 would print as 3%
-    plt.close(fig)
+    merged = [p for p in bars(fig.axes[0]) if p.get_hatch()]
+    assert merged == []
+
+
+def test_every_bar_withheld_gives_one_sentence():
+    summary = _summary_from_counts({"reflect_skills": (0, 0, 2, 2, 1), "reflect_positive": (0, 1, 1, 1, 2)})
+    fig, alt = likert_figures.diverging_likert_figure(summary)
+    assert [t.get_text() for t in fig.axes[0].texts] == [
+        "All values withheld by disclosure control (counts of 7 or fewer)."]
+    assert alt.startswith("All values withheld by disclosure control (counts of 7 or fewer).")
+    assert len(alt) <= ALT_TEXT_LIMIT

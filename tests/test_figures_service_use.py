@@ -9,7 +9,8 @@ import pytest
 from matplotlib.container import ErrorbarContainer
 
 from cwp_analysis.figures.service_use import partner_use_figure
-from cwp_analysis.figures.style import OKABE_ITO, save_figure
+from cwp_analysis.figures.style import ALT_TEXT_LIMIT, OKABE_ITO, save_figure
+from cwp_analysis.tables import partner_use_publication_table
 
 
 @pytest.fixture(autouse=True)
@@ -51,10 +52,31 @@ def test_one_bar_per_partner_with_interval_whiskers(partners):
 def test_withheld_rows_are_left_out_of_bars_and_alt(partners):
     fig, alt = partner_use_figure(partners, shown=pd.Series([True, True, False]), confidence=0.9)
     assert len(fig.axes[0].patches) == 2
-    assert alt == ("Horizontal bar chart of the share of survey respondents using each partner's services, "
-                   "with interval whiskers: Uses FWT 44% (n=68); Uses CRASAC 29% (n=68).")
+    assert alt == ("Horizontal bar chart of the share of survey respondents using each of 2 partner(s), with 90% "
+                   "interval whiskers. 1 partner(s) not shown (withheld). Values are in the table. "
+                   "Uses FWT: 44% (n=68). Uses CRASAC: 29% (n=68).")
     assert "Kairos" not in alt
     assert fig.axes[0].get_xlabel().endswith("(% of those answering, 90% interval)")
+
+
+def test_draws_the_published_values_of_the_disclosed_table(partners):
+    disclosed = partner_use_publication_table(partners).disclose(7)
+    fig, alt = partner_use_figure(disclosed)
+    assert np.allclose([b.get_width() for b in fig.axes[0].patches], [44.1, 29.4])   # the table's decimals
+    assert "1 partner(s) withheld by disclosure control (counts of 7 or fewer)." in alt
+    assert "Kairos" not in alt and len(alt) <= ALT_TEXT_LIMIT
+    with pytest.raises(ValueError, match="shown applies"):
+        partner_use_figure(disclosed, shown=[True, True, True])
+
+
+def test_every_partner_withheld_gives_one_sentence(partners):
+    few = partners.assign(count=[3, 2, 5], n=[9, 9, 9])
+    fig, alt = partner_use_figure(partner_use_publication_table(few).disclose(7))
+    assert [t.get_text() for t in fig.axes[0].texts] == [
+        "All values withheld by disclosure control (counts of 7 or fewer)."]
+    assert alt.startswith("All values withheld by disclosure control (counts of 7 or fewer).")
+    fig, alt = partner_use_figure(partners, shown=[False, False, False])
+    assert fig.axes[0].texts and "not drawn" in alt
 
 
 def test_saved_figure_is_reproducible(partners, tmp_path):
@@ -76,8 +98,6 @@ def test_bad_tables_are_refused(partners, change, message):
 def test_bad_flags_and_levels_are_refused(partners):
     with pytest.raises(ValueError, match="flag each of the 3"):
         partner_use_figure(partners, shown=[True, False])
-    with pytest.raises(ValueError, match="no partner may be drawn"):
-        partner_use_figure(partners, shown=[False, False, False])
     with pytest.raises(ValueError, match="confidence"):
         partner_use_figure(partners, confidence=95)
     with pytest.raises(ValueError, match="DataFrame"):

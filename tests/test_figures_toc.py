@@ -12,7 +12,7 @@ import pytest
 
 from cwp_analysis import economics, referrals, toc
 from cwp_analysis.figures import toc as toc_figures
-from cwp_analysis.figures.style import save_figure
+from cwp_analysis.figures.style import ALT_TEXT_LIMIT, save_figure
 
 
 @pytest.fixture(autouse=True)
@@ -59,31 +59,36 @@ def test_theory_of_change_figure_matches_the_drawn_png(theory, tmp_path):
     assert tuple(np.round(fig.get_size_inches() * 150).astype(int)) == (drawn.shape[1], drawn.shape[0])
     # Section 3.3 (Children): two short-, four medium- and two long-term outcomes.
     assert alt.startswith("Theory of change for Children: 8 outcomes (2 short, 4 medium, 2 long term)")
-    assert "\n" not in alt
+    assert "\n" not in alt and len(alt) <= ALT_TEXT_LIMIT
 
 
 def test_referral_network_alt_text_follows_box_3():
-    fig, alt = toc_figures.referral_network_figure(referrals.load_referral_pathways())
+    pathways = referrals.load_referral_pathways()
+    fig, alt = toc_figures.referral_network_figure(pathways)
     assert fig.axes
-    # Box 3: FWT -> CELC appears in pathways 1 and 4; every other hop once.
-    assert "FWT to CELC (2 pathways)" in alt
-    assert "Kairos to CRASAC (1 pathway)" in alt
+    assert len(alt) <= ALT_TEXT_LIMIT
     assert "8 hops used by the 5 example referral pathways" in alt
     # CELC is entered by FWT (twice), CRASAC and Coventry Haven; CRASAC refers on to three partners.
     assert "CELC receives the most hops (4)" in alt
     assert "CRASAC makes the most (3)" in alt
-    assert "Coventry Haven to CELC arrow is dashed" in alt
+    full = toc_figures.describe_referral_network(pathways)
+    assert full.startswith(alt)
+    # Box 3: FWT -> CELC appears in pathways 1 and 4; every other hop once.
+    assert "FWT to CELC (2 pathways)" in full
+    assert "Kairos to CRASAC (1 pathway)" in full
+    assert "Coventry Haven to CELC arrow is dashed" in full
 
 
 def test_sensitivity_alt_text_gives_break_even_points():
-    fig, alt = toc_figures.sensitivity_figure(economics.load_economic_inputs())
+    inputs = economics.load_economic_inputs()
+    fig, alt = toc_figures.sensitivity_figure(inputs)
     assert fig.axes
+    assert len(alt) <= ALT_TEXT_LIMIT
     # 520,995 / 300 = 1,736.65 and 520,995 / 655 = 795.41 (grant of Section 3.3).
-    assert "300 women, breaking even at £1,737 per woman" in alt
-    assert "655 women, breaking even at £795 per woman" in alt
+    assert "Break-even: 300 women at £1,737 per woman; 655 women at £795 per woman." in alt
     assert "grant of £520,995" in alt
     assert alt.startswith("Line chart labelled as a scenario, not a finding")
-    assert "4 pathways" in alt
+    assert "4 pathways" in toc_figures.describe_sensitivity(inputs)
 
 
 def test_stakeholder_map_draws_one_marker_per_role(theory):
@@ -92,8 +97,9 @@ def test_stakeholder_map_draws_one_marker_per_role(theory):
     expected = sum(len(e["roles"]) for e in theory.stakeholder_map)
     assert _filled_markers(ax) == expected
     assert len(ax.get_yticks()) == len(theory.stakeholder_map)
-    assert "funding: Smallwood Trust;" in alt
     assert alt.startswith(f"Grid of {len(theory.stakeholder_map)} stakeholders")
+    assert len(alt) <= ALT_TEXT_LIMIT
+    assert "funding: Smallwood Trust;" in toc_figures.describe_stakeholder_map(theory)
 
 
 def test_stakeholder_map_small_example(theory):
@@ -128,14 +134,15 @@ def test_evidence_coverage_figure_counts_outcomes():
             "status": [toc.MEASURED_SIGNIFICANT, toc.MEASURED_SIGNIFICANT, toc.NOT_MEASURED, toc.QUALITATIVE_ONLY],
         }
     )
-    fig, alt = toc_figures.evidence_coverage_figure(statuses, {"women": "Women", "state": "The State"})
+    labels = {"women": "Women", "state": "The State"}
+    fig, alt = toc_figures.evidence_coverage_figure(statuses, labels)
+    assert len(alt) <= ALT_TEXT_LIMIT and alt in toc_figures.describe_evidence_coverage(statuses, labels)
     ax = fig.axes[0]
     widths = [p.get_width() for p in ax.patches if p.get_width() > 0]
     assert sorted(widths) == [1, 1, 2]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Women", "The State"]
-    assert "Women: 3 outcomes (2 measured: significant change, 0 measured: no significant change shown, " \
-           "0 qualitative evidence only, 1 not measured)" in alt
-    assert "The State: 1 outcome (" in alt
+    assert "Women: 3 outcomes (2 significant, 1 not measured)." in alt
+    assert "The State: 1 outcome (1 qualitative only)." in alt
 
 
 def test_evidence_coverage_figure_rejects_unknown_status():

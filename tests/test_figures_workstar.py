@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cwp_analysis.figures.style import BEFORE_AFTER, save_figure
+from cwp_analysis.figures.style import ALT_TEXT_LIMIT, BEFORE_AFTER, save_figure
+from cwp_analysis.tables import workstar_publication_table
 from cwp_analysis.figures.workstar import workstar_change_figure
 
 
@@ -42,8 +43,8 @@ def test_draws_a_line_and_two_markers_per_area(summary):
     assert ax.get_xlim() == (0.5, 10.5)
     assert [t.get_text() for t in ax.get_yticklabels()] == summary["label"].tolist()
     assert [t.get_text() for t in ax.texts] == ["+1.6", "-0.5", "+1.6"]
-    assert "Job skills and experience: 3.6 first, 5.2 last (+1.6, n=41)" in alt
-    assert "The mean rose in 2 of 3 area(s)." in alt
+    assert "Job skills and experience: 3.6 to 5.2 (n=41)." in alt
+    assert "the mean rose in 2 of 3." in alt and len(alt) <= ALT_TEXT_LIMIT
 
 
 def test_withholds_areas_with_few_women(summary):
@@ -51,8 +52,8 @@ def test_withholds_areas_with_few_women(summary):
     ax = fig.axes[0]
     assert len(ax.get_lines()) == 2
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Job skills and experience", "Aspiration and motivation"]
-    assert "Not shown because 7 or fewer women had both readings: Stability." in alt
-    assert "Stability:" not in alt
+    assert "Not shown, 7 or fewer women with both readings: Stability." in alt
+    assert "Stability:" not in alt and "4.4" not in alt
 
 
 def test_rejects_bad_input(summary):
@@ -64,12 +65,29 @@ def test_rejects_bad_input(summary):
         workstar_change_figure(summary.assign(mean_first=[0.5, 6.5, 4.4]))
     with pytest.raises(ValueError, match="non-numeric"):
         workstar_change_figure(summary.assign(mean_last=[5.2, None, 6.0]))
-    with pytest.raises(ValueError, match="nothing can be drawn"):
-        workstar_change_figure(summary.assign(n=[3, 4, 5]), threshold=7)
     with pytest.raises(ValueError, match="threshold"):
         workstar_change_figure(summary, threshold=-1)
-    with pytest.raises(ValueError, match="empty"):
-        workstar_change_figure(summary.iloc[:0])
+
+
+def test_every_area_withheld_gives_one_sentence(summary):
+    fig, alt = workstar_change_figure(summary.assign(n=[3, 4, 5]), threshold=7)
+    assert [t.get_text() for t in fig.axes[0].texts] == [
+        "All values withheld by disclosure control (counts of 7 or fewer)."]
+    assert alt.startswith("All values withheld by disclosure control (counts of 7 or fewer).")
+    fig, alt = workstar_change_figure(summary.iloc[:0])
+    assert alt.startswith("No woman has a first and a last Work Star reading.")
+
+
+def test_draws_from_the_disclosed_table(summary):
+    full = summary.assign(mean_change=summary["mean_last"] - summary["mean_first"], change_ci_low=0.0,
+                          change_ci_high=2.0, wilcoxon_p=0.01, rank_biserial=0.5).set_index("area", drop=False)
+    disclosed = workstar_publication_table(full).disclose(7)
+    fig, alt = workstar_change_figure(disclosed)
+    assert [tuple(line.get_xdata()) for line in fig.axes[0].get_lines()] == [(3.6, 5.2), (6.5, 6.0)]
+    assert "Stability" in alt and "7 or fewer" in alt
+    disclosed = workstar_publication_table(full.assign(n=[2, 3, 4])).disclose(7)
+    fig, alt = workstar_change_figure(disclosed)
+    assert alt.startswith("All values withheld by disclosure control (counts of 7 or fewer).")
 
 
 def test_saving_twice_gives_identical_bytes(summary, tmp_path):

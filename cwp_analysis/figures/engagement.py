@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from cwp_analysis import engagement
-from cwp_analysis.figures.style import OKABE_ITO, house_style
+from cwp_analysis.figures.style import OKABE_ITO, compose_alt, house_style
 
 __all__ = ["engagements_by_partner_figure", "cumulative_engagements_figure"]
 
@@ -78,11 +78,11 @@ def engagements_by_partner_figure(
     by_partner = engagement.totals_by_partner(printed)
     largest = by_partner.loc[by_partner["new_engagements"].idxmax()]
     period_text = "; ".join(f"{p}: {int(t)}" for p, t in zip(periods, totals))
-    alt_text = (
-        f"Stacked bar chart of new engagements in each of {len(periods)} six-monthly reporting periods, "
-        f"with one coloured segment for each of {len(partners)} partners ({', '.join(partners)}). "
-        f"Period totals: {period_text}; {int(totals.sum())} over all periods. "
-        f"{largest['partner']} contributes the most new engagements ({int(largest['new_engagements'])})."
+    alt_text = compose_alt(
+        f"Stacked bar chart of new engagements in {len(periods)} six-monthly periods, one segment per "
+        f"partner ({len(partners)}); {int(totals.sum())} in all.",
+        f"{largest['partner']} contributes the most ({int(largest['new_engagements'])}).",
+        f"Period totals: {period_text}.",
     )
     return fig, alt_text
 
@@ -142,31 +142,18 @@ def cumulative_engagements_figure(
         fig.tight_layout()
 
     reached = cumulative.loc[cumulative["cumulative"] >= comparison.target, "period"]
-    reached_text = (
-        f"The target is passed by the period ending {reached.iloc[0]}."
-        if len(reached)
-        else "The target is not reached."
-    )
-    running = "; ".join(f"{p}: {int(v)}" for p, v in zip(periods, values))
-    alt_text = (
-        f"Line chart of cumulative new engagements at the end of each reporting period ({running}), "
-        f"with a dashed horizontal line at the target of {comparison.target} women. {reached_text} "
-        f"The final total, {comparison.recomputed_total}, is {comparison.recomputed_ratio:.1f} times the target."
-    )
+    reached_text = f"passed by {reached.iloc[0]}" if len(reached) else "not reached"
+    headline = ""
     if show_printed_total:
         gap = comparison.recomputed_total - comparison.printed_total
-        if gap == 0:
-            relation = "which equals the sum of the period cells"
-        else:
-            faulty = [r.partner for r in engagement.totals_by_partner(printed).itertuples() if r.difference != 0]
-            cause = (
-                f"the printed Total 1 of {', '.join(faulty)} disagrees with its period cells"
-                if faulty
-                else "the printed grand total disagrees with the Total 1 cells"
-            )
-            relation = f"which is {abs(gap)} {'lower' if gap > 0 else 'higher'} than the sum of the period cells because {cause}"
-        alt_text += (
-            f" A diamond marks the report's printed headline total of {comparison.printed_total} "
-            f"({comparison.printed_ratio:.1f} times the target), {relation}."
-        )
+        relation = ("equal to" if gap == 0 else
+                    f"{abs(gap)} {'below' if gap > 0 else 'above'}")
+        headline = (f"A diamond marks the printed total of {comparison.printed_total}, "
+                    f"{relation} the sum of the period cells.")
+    alt_text = compose_alt(
+        f"Line chart of cumulative new engagements against a dashed target of {comparison.target} women "
+        f"(target {reached_text}).",
+        f"The final total, {comparison.recomputed_total}, is {comparison.recomputed_ratio:.1f} times the target.",
+        headline,
+    )
     return fig, alt_text

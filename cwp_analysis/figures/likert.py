@@ -1,15 +1,27 @@
 """Figures for Likert items: diverging stacked bars and before/after shares.
 
-* :func:`diverging_likert_figure` draws the output of
-  :func:`cwp_analysis.describe.likert_summary` as a diverging stacked bar
-  chart (Heiberger and Robbins 2014): the neutral category straddles zero,
-  negative answers extend left and positive answers right, colours from the
-  colour-blind safe :data:`~cwp_analysis.figures.style.LIKERT5` palette and a
-  legend in scale order (Figures 7 and 9 of the report).
+* :func:`diverging_likert_figure` draws Likert items as a diverging stacked
+  bar chart (Heiberger and Robbins 2014): the neutral category straddles
+  zero, negative answers extend left and positive answers right, colours
+  from the colour-blind safe :data:`~cwp_analysis.figures.style.LIKERT5`
+  palette and a legend in scale order (Figures 7 and 9 of the report).
 * :func:`before_after_figure` compares the share of positive answers before
   and after support for each item (Figures 10-13).
 
-Each function returns ``(figure, alt_text)``; save with
+Both draw what the disclosure-controlled table publishes, never the raw
+summary: :func:`diverging_likert_figure` reads the
+:class:`~cwp_analysis.disclosure.DisclosedTable` of
+:func:`cwp_analysis.tables.likert_publication_table`, and
+:func:`before_after_figure` accepts that of
+:func:`cwp_analysis.tables.outcome_publication_table`.  A segment, a
+percentage label or a word of alt text exists only where the table shows
+the number it comes from (:mod:`cwp_analysis.derived_rule`).  Where the
+table withholds everything the figure would show, the figure is one
+sentence saying so, and so is the alt text.
+
+Each function returns ``(figure, alt_text)``; alt texts are at most
+:data:`~cwp_analysis.figures.style.ALT_TEXT_LIMIT` characters (the data
+are in the table beside the figure).  Save with
 :func:`cwp_analysis.figures.style.save_figure` for byte-identical files.
 
 References
@@ -21,19 +33,26 @@ References
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from cwp_analysis.figures.style import BEFORE_AFTER, LIKERT5, house_style
+from cwp_analysis.derived_rule import withheld_sentence
+from cwp_analysis.disclosure import DEFAULT_THRESHOLD, DisclosedTable
+from cwp_analysis.figures.before_after import before_after_figure
+from cwp_analysis.figures.style import LIKERT5, compose_alt, house_style, message_figure
+from cwp_analysis.tables import likert_publication_table
 
-__all__ = ["diverging_likert_figure", "before_after_figure"]
+__all__ = ["diverging_likert_figure", "before_after_figure", "suppress_small_segments", "likert_bars"]
 
-_SUMMARY_COLUMNS = ("item", "label", "timepoint", "code", "code_label", "category", "percent", "start", "end",
-                    "n", "negative_pct", "neutral_pct", "positive_pct", "reverse")
-_BEFORE_AFTER_COLUMNS = ("item", "label", "before_positive_pct", "after_positive_pct")
+_SUMMARY_COLUMNS = ("item", "label", "timepoint", "code", "code_label", "category", "count", "n", "reverse")
+_CATEGORIES = ("negative", "neutral", "positive")
+_MERGED_HATCH = "////"
 
 
 def _require_columns(frame, columns, what: str) -> None:
@@ -55,7 +74,7 @@ def _scale_colours(n_codes: int) -> list:
 
 def _row_label(label: str, timepoint, reverse: bool) -> str:
     text = label
-    if isinstance(timepoint, str):
+    if isinstance(timepoint, str) and timepoint:
         text += f" ({timepoint})"
     if reverse:
         text += " [reverse-worded]"
@@ -66,28 +85,119 @@ def _absolute_percent(value, _position) -> str:
     return f"{abs(value):.0f}"
 
 
-def suppress_small_segments(summary: pd.DataFrame, threshold: int) -> tuple[pd.DataFrame, dict]:
-    """Apply disclosure control to a Likert summary before it is drawn.
+@dataclass
+class _Bar:
+    """One bar as the disclosed table allows it to be drawn."""
 
-    A bar whose segments show counts of 1 to ``threshold`` women would
-    disclose them as surely as a table cell.  For each bar (item and
-    timepoint), in order:
+    key: tuple
+    label: str
+    status: str  # "shown", "partly withheld", "withheld" or "no answers"
+    start: dict = field(default_factory=dict)  # code -> left edge (percent)
+    width: dict = field(default_factory=dict)  # code -> width (0 where nothing is drawn)
+    merged: set = field(default_factory=set)  # codes whose segment is a merged group
+    shares: dict = field(default_factory=dict)  # category -> published share, or None
 
-    1. if no non-zero answer has a count of ``threshold`` or fewer, the bar
-       is drawn as it is;
-    2. otherwise the answers on each side are merged (all negative answers
-       into one segment, all positive answers into one), and if none of the
-       negative, neutral and positive groups is then a small non-zero count
-       the bar is drawn with the merged sides;
-    3. otherwise, if neither the positive answers nor all the others
-       together (neutral and negative) are a small non-zero count, the bar
-       is drawn as two segments: positive to the right of zero, the rest to
-       the left, in the neutral colour;
-    4. otherwise the whole bar is withheld (drawn empty and labelled).
 
-    Zero counts are not small: "nobody" discloses nobody.  The geometry
-    (``start``, ``end``, shares) is recomputed for merged bars and blanked
-    for withheld ones.
+def _published(disclosed: DisclosedTable, row, column):
+    if column not in disclosed.table.columns or bool(disclosed.suppressed.at[row, column]):
+        return None
+    value = disclosed.table.at[row, column]
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return float(value)
+
+
+def _layout(codes, category, counts, shares, n):
+    """Segment edges from the published cells and group shares (percent of the base)."""
+    start, width, merged = {}, {}, set()
+    pct = {c: (None if counts[c] is None else 100.0 * counts[c] / n) for c in codes}
+
+    def side(group):
+        members = [c for c in codes if category[c] == group]
+        complete = all(pct[c] is not None for c in members)
+        if not complete and shares.get(group) is not None and members:
+            anchor = members[0] if group == "negative" else members[-1]
+            return members, {c: (shares[group] if c == anchor else 0.0) for c in members}, {anchor}
+        return members, {c: (pct[c] or 0.0) for c in members}, set()
+
+    neutral, neutral_w, neutral_m = side("neutral")
+    u = sum(neutral_w.values())
+    edge = -u / 2
+    for c in neutral:
+        start[c], width[c] = edge, neutral_w[c]
+        edge += neutral_w[c]
+    negative, negative_w, negative_m = side("negative")
+    edge = -u / 2
+    for c in reversed(negative):
+        edge -= negative_w[c]
+        start[c], width[c] = edge, negative_w[c]
+    positive, positive_w, positive_m = side("positive")
+    edge = u / 2
+    for c in positive:
+        start[c], width[c] = edge, positive_w[c]
+        edge += positive_w[c]
+    merged = neutral_m | negative_m | positive_m
+    return start, width, merged
+
+
+def likert_bars(summary: pd.DataFrame, disclosed: DisclosedTable) -> list[_Bar]:
+    """The bars of a diverging chart as a disclosed Likert table allows them to be drawn.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :func:`cwp_analysis.describe.likert_summary` output: item labels,
+        codes, answer labels, categories and reverse flags (its counts are
+        not used).
+    disclosed : DisclosedTable
+        ``likert_publication_table(summary).disclose(threshold)``.
+
+    Returns
+    -------
+    list
+        One bar per item (and timepoint) with its status (``"shown"``,
+        ``"partly withheld"``, ``"withheld"``, ``"no answers"``), segment
+        edges per code (a withheld answer has width 0; a group whose total
+        may be published although its answers are withheld is one merged
+        segment, on the code farthest from the centre) and the published
+        group shares.
+    """
+    _require_columns(summary, _SUMMARY_COLUMNS, "likert summary")
+    if not isinstance(disclosed, DisclosedTable):
+        raise ValueError(f"disclosed must be a DisclosedTable, got {type(disclosed).__name__}")
+    frame = summary.reset_index(drop=True).copy()
+    frame["_tp"] = [tp if isinstance(tp, str) else "" for tp in frame["timepoint"]]
+    codes = list(dict.fromkeys(frame["code"]))
+    answer = dict(zip(frame["code"], frame["code_label"].astype(str)))
+    category = dict(zip(frame["code"], frame["category"]))
+    missing = [answer[c] for c in codes if answer[c] not in disclosed.table.columns]
+    if missing or "Base" not in disclosed.table.columns:
+        raise ValueError(f"the disclosed table does not match the summary: it lacks {', '.join(missing or ['Base'])}")
+    bars = []
+    for (item, tp), part in frame.groupby(["item", "_tp"], sort=False):
+        if part["code"].tolist() != codes:
+            raise ValueError(f"likert summary: item {item!r} does not have exactly the codes {codes} in scale order")
+        row = f"{item}_{tp}" if tp else str(item)
+        if row not in disclosed.table.index:
+            raise ValueError(f"the disclosed table has no row {row!r} for item {item!r}")
+        label = _row_label(str(part["label"].iloc[0]), tp, bool(part["reverse"].iloc[0]))
+        n = _published(disclosed, row, "Base")
+        if n is None:
+            bars.append(_Bar((item, tp), label, "withheld", {c: 0.0 for c in codes}, {c: 0.0 for c in codes}))
+            continue
+        if n == 0:
+            bars.append(_Bar((item, tp), label, "no answers", {c: 0.0 for c in codes}, {c: 0.0 for c in codes}))
+            continue
+        counts = {c: _published(disclosed, row, answer[c]) for c in codes}
+        shares = {g: _published(disclosed, row, f"% {g}") for g in _CATEGORIES}
+        start, width, merged = _layout(codes, category, counts, shares, n)
+        status = "shown" if all(v is not None for v in counts.values()) else "partly withheld"
+        bars.append(_Bar((item, tp), label, status, start, width, merged, shares))
+    return bars
+
+
+def suppress_small_segments(summary: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> tuple[pd.DataFrame, dict]:
+    """A Likert summary with its segments as disclosure control allows them to be drawn.
 
     Parameters
     ----------
@@ -99,145 +209,138 @@ def suppress_small_segments(summary: pd.DataFrame, threshold: int) -> tuple[pd.D
     Returns
     -------
     summary : pandas.DataFrame
-        A copy with merged or blanked segments.
+        A copy whose ``start`` and ``end`` are the drawn segments (zero
+        width where an answer is withheld; one merged segment where only a
+        group total may be published) and whose ``percent`` and group
+        shares are NaN where the table withholds them.
     treatment : dict
-        ``{(item, timepoint): "shown" | "merged" | "two groups" | "withheld"}``.
+        ``{(item, timepoint): "shown" | "partly withheld" | "withheld" | "no answers"}``.
+
+    Notes
+    -----
+    The segments are those of :func:`likert_bars` on
+    ``likert_publication_table(summary).disclose(threshold)``, so the
+    figure and the table follow one rule.
     """
-    if "count" not in summary.columns:
-        raise ValueError("likert summary needs a 'count' column for disclosure control")
-    if isinstance(threshold, bool) or int(threshold) < 1:
-        raise ValueError(f"threshold must be a positive whole number, got {threshold!r}")
+    _require_columns(summary, _SUMMARY_COLUMNS, "likert summary")
+    disclosed = likert_publication_table(summary).disclose(threshold)
     frame = summary.reset_index(drop=True).copy()
-    tp = [t if isinstance(t, str) else "" for t in frame["timepoint"]]
-    treatment: dict = {}
-
-    def small(values) -> bool:
-        return any(1 <= int(v) <= threshold for v in values)
-
-    for key, rows in frame.groupby([frame["item"], pd.Series(tp, index=frame.index)], sort=False):
-        counts = rows["count"].astype(int)
-        if not small(counts):
-            treatment[key] = "shown"
-            continue
-        groups = {cat: int(counts[rows["category"] == cat].sum()) for cat in ("negative", "neutral", "positive")}
-        n = max(int(counts.sum()), 1)
-        rest = groups["negative"] + groups["neutral"]
-        if small(groups.values()) and not small((groups["positive"], rest)):
-            treatment[key] = "two groups"
-            frame.loc[rows.index, ["start", "end"]] = 0.0
-            neutral_idx = rows.index[rows["category"] == "neutral"]
-            negative_idx = rows.index[rows["category"] == "negative"]
-            rest_idx = neutral_idx[0] if len(neutral_idx) else negative_idx[0]
-            frame.loc[rest_idx, "start"] = -100.0 * rest / n
-            frame.loc[rows.index[rows["category"] == "negative"], ["start", "end"]] = -100.0 * rest / n
-            frame.loc[rest_idx, "start"] = -100.0 * rest / n
-            pos_idx = rows.index[rows["category"] == "positive"]
-            if len(pos_idx):
-                frame.loc[pos_idx[0], "end"] = 100.0 * groups["positive"] / n
-            frame.loc[rows.index, ["percent", "negative_pct", "neutral_pct"]] = np.nan
-            frame.loc[rows.index, "positive_pct"] = 100.0 * groups["positive"] / n
-            frame.loc[rows.index, "rest_pct"] = 100.0 * rest / n
-            continue
-        if small(groups.values()):
-            treatment[key] = "withheld"
-            frame.loc[rows.index, ["start", "end"]] = 0.0
-            frame.loc[rows.index, ["percent", "negative_pct", "neutral_pct", "positive_pct"]] = np.nan
-            continue
-        treatment[key] = "merged"
-        neutral = 100.0 * groups["neutral"] / n
-        neg_codes = rows.index[rows["category"] == "negative"]
-        pos_codes = rows.index[rows["category"] == "positive"]
-        for idx in list(neg_codes) + list(pos_codes):
-            edge = -neutral / 2 if idx in neg_codes else neutral / 2
-            frame.loc[idx, ["start", "end"]] = edge
-        if len(neg_codes):
-            frame.loc[neg_codes[0], "start"] = -neutral / 2 - 100.0 * groups["negative"] / n
-        if len(pos_codes):
-            frame.loc[pos_codes[-1], "end"] = neutral / 2 + 100.0 * groups["positive"] / n
-        frame.loc[rows.index, "percent"] = np.nan
+    tp = pd.Series([t if isinstance(t, str) else "" for t in frame["timepoint"]], index=frame.index)
+    treatment = {}
+    for bar in likert_bars(summary, disclosed):
+        treatment[bar.key] = bar.status
+        rows = frame.index[(frame["item"] == bar.key[0]) & (tp == bar.key[1])]
+        for idx in rows:
+            code = frame.at[idx, "code"]
+            frame.at[idx, "start"] = bar.start.get(code, 0.0)
+            frame.at[idx, "end"] = bar.start.get(code, 0.0) + bar.width.get(code, 0.0)
+            if bar.status != "shown":
+                frame.at[idx, "percent"] = np.nan
+            for group in _CATEGORIES:
+                if f"{group}_pct" in frame.columns and bar.shares.get(group) is None and bar.status != "shown":
+                    frame.at[idx, f"{group}_pct"] = np.nan
     return frame, treatment
+
+
+def _threshold_of(value) -> int:
+    return DEFAULT_THRESHOLD if value is None else value
 
 
 def diverging_likert_figure(
     summary: pd.DataFrame,
     *,
+    disclosed: DisclosedTable | None = None,
     title: str | None = None,
     figsize: tuple[float, float] | None = None,
-    suppression_threshold: int | None = None,
+    suppression_threshold: int | None = DEFAULT_THRESHOLD,
 ):
-    """Diverging stacked bar chart of Likert items.
+    """Diverging stacked bar chart of Likert items, drawn from the disclosure-controlled table.
 
     Parameters
     ----------
     summary : pandas.DataFrame
-        Output of :func:`cwp_analysis.describe.likert_summary` (one row per
-        item, timepoint and code, with segment ``start`` and ``end``).
+        Output of :func:`cwp_analysis.describe.likert_summary`: it gives
+        the items, codes, answer labels, categories and reverse flags.
+    disclosed : DisclosedTable, optional
+        The published table, ``likert_publication_table(summary)
+        .disclose(threshold)``; every number drawn is read from it.  When
+        omitted it is made here with ``suppression_threshold``, so the
+        figure agrees with the table a notebook publishes with the same
+        threshold.
     title : str, optional
     figsize : tuple of float, optional
         Defaults to a height that grows with the number of bars.
-    suppression_threshold : int, optional
-        Apply :func:`suppress_small_segments` first (always do so for survey
-        data that will be published): bars with small counts are merged
-        or withheld, and the alt text says which.
+    suppression_threshold : int, default 7
+        Used only when ``disclosed`` is omitted (None means the default).
 
     Returns
     -------
     figure : matplotlib.figure.Figure
         One horizontal bar per item (and timepoint), made of one patch per
-        response code (zero-width for codes nobody chose), so ``bars x codes``
-        patches in all.
+        response code (zero width for codes nobody chose or the table
+        withholds), so ``bars x codes`` patches in all.  A group of answers
+        whose cells are withheld but whose total the table publishes
+        (:func:`cwp_analysis.derived_rule.releasable_group_totals`) is one
+        hatched segment.  Percentages at the bar ends are the published
+        negative and positive shares.  When no bar can be drawn, the figure
+        is one sentence saying why.
     alt_text : str
+        At most 250 characters: what the chart shows, how many bars are
+        withheld, and (when it fits) the largest published positive share.
 
     Notes
     -----
     Reverse-worded items are drawn as asked and marked "[reverse-worded]"
     in their label: for them the right-hand side is the undesirable answer.
-    The percentages printed at the ends of each bar are the negative and
-    positive shares.
     """
     _require_columns(summary, _SUMMARY_COLUMNS, "likert summary")
-    treatment: dict = {}
-    if suppression_threshold is not None:
-        summary, treatment = suppress_small_segments(summary, suppression_threshold)
-    frame = summary.reset_index(drop=True).copy()
-    frame["_tp"] = [tp if isinstance(tp, str) else "" for tp in frame["timepoint"]]
+    threshold = _threshold_of(suppression_threshold)
+    if disclosed is None:
+        disclosed = likert_publication_table(summary).disclose(threshold)
+    else:
+        threshold = disclosed.threshold
+    bars = likert_bars(summary, disclosed)
+    frame = summary.reset_index(drop=True)
     codes = list(dict.fromkeys(frame["code"]))
-    code_labels = dict(zip(frame["code"], frame["code_label"]))
-    bars = list(dict.fromkeys(zip(frame["item"], frame["_tp"])))
-    for item, tp in bars:
-        got = frame.loc[(frame["item"] == item) & (frame["_tp"] == tp), "code"].tolist()
-        if got != codes:
-            raise ValueError(f"likert summary: item {item!r} does not have exactly the codes {codes} in scale order")
-    if frame[["start", "end"]].isna().any().any() or (
-            not treatment and frame["percent"].isna().any()):
-        raise ValueError("likert summary has missing segment positions or percentages")
+    code_labels = dict(zip(frame["code"], frame["code_label"].astype(str)))
+    scale_text = f"a {len(codes)}-point scale from '{code_labels[codes[0]]}' to '{code_labels[codes[-1]]}'"
+    drawable = [b for b in bars if b.status in ("shown", "partly withheld")]
+    withheld = sum(b.status == "withheld" for b in bars)
+    if not drawable:
+        message = withheld_sentence(threshold) if withheld else "No woman answered these questions."
+        return message_figure(message), compose_alt(
+            message, f"The diverging bar chart of {len(bars)} item(s) on {scale_text} is not drawn.")
     colours = dict(zip(codes, _scale_colours(len(codes))))
-    height = figsize or (8.0, 1.2 + 0.45 * len(bars))
+    size = figsize or (8.0, 1.2 + 0.45 * len(bars))
     y = np.arange(len(bars))
-    first = frame.drop_duplicates(["item", "_tp"]).set_index(["item", "_tp"])
     with house_style():
-        fig, ax = plt.subplots(figsize=height)
+        fig, ax = plt.subplots(figsize=size)
         for code in codes:
-            rows = frame[frame["code"] == code].set_index(["item", "_tp"]).loc[bars]
-            ax.barh(y, (rows["end"] - rows["start"]).to_numpy(), left=rows["start"].to_numpy(), height=0.7,
-                    color=colours[code], label=code_labels[code], edgecolor="white", linewidth=0.5)
-        lows = frame.groupby(["item", "_tp"], sort=False)["start"].min().loc[bars]
-        highs = frame.groupby(["item", "_tp"], sort=False)["end"].max().loc[bars]
-        for yi, key in zip(y, bars):
-            if treatment.get(key) == "withheld":
-                ax.annotate("withheld: small counts", (0, yi), ha="center", va="center", fontsize=8,
-                            color="#555555")
+            patches = ax.barh(y, [b.width[code] for b in bars], left=[b.start[code] for b in bars], height=0.7,
+                              color=colours[code], label=code_labels[code], edgecolor="white", linewidth=0.5)
+            for patch, bar in zip(patches, bars):
+                if code in bar.merged:
+                    patch.set_hatch(_MERGED_HATCH)
+        for yi, bar in zip(y, bars):
+            if bar.status in ("withheld", "no answers"):
+                text = "withheld: small counts" if bar.status == "withheld" else "no answers"
+                ax.annotate(text, (0, yi), ha="center", va="center", fontsize=8, color="#555555")
                 continue
-            left_pct = first.at[key, "rest_pct"] if treatment.get(key) == "two groups" else first.at[key, "negative_pct"]
-            ax.annotate(f"{left_pct:.0f}%", (lows[key], yi), xytext=(-3, 0),
-                        textcoords="offset points", ha="right", va="center", fontsize=8)
-            ax.annotate(f"{first.at[key, 'positive_pct']:.0f}%", (highs[key], yi), xytext=(3, 0),
-                        textcoords="offset points", ha="left", va="center", fontsize=8)
+            low = min(bar.start[c] for c in codes)
+            high = max(bar.start[c] + bar.width[c] for c in codes)
+            if bar.shares.get("negative") is not None:
+                ax.annotate(f"{bar.shares['negative']:.0f}%", (low, yi), xytext=(-3, 0), textcoords="offset points",
+                            ha="right", va="center", fontsize=8)
+            if bar.shares.get("positive") is not None:
+                ax.annotate(f"{bar.shares['positive']:.0f}%", (high, yi), xytext=(3, 0), textcoords="offset points",
+                            ha="left", va="center", fontsize=8)
         ax.axvline(0, color="black", linewidth=0.8)
-        reach = max(float(-lows.min()), float(highs.max()), 20.0)
+        lows = [min(b.start[c] for c in codes) for b in bars]
+        highs = [max(b.start[c] + b.width[c] for c in codes) for b in bars]
+        reach = max(-min(lows), max(highs), 20.0)
         ax.set_xlim(-(reach + 15), reach + 15)
         ax.xaxis.set_major_formatter(FuncFormatter(_absolute_percent))
-        ax.set_yticks(y, [_row_label(first.at[k, "label"], k[1] or None, bool(first.at[k, "reverse"])) for k in bars])
+        ax.set_yticks(y, [b.label for b in bars])
         ax.invert_yaxis()
         ax.set_xlabel("Percent of respondents answering (negative left of zero, positive right)")
         ax.set_ylabel("")
@@ -245,151 +348,34 @@ def diverging_likert_figure(
             ax.set_title(title)
         fig.tight_layout()
         axes_height = ax.get_position().height * fig.get_figheight()
-        ax.legend(ncol=len(codes), loc="upper center", bbox_to_anchor=(0.5, -0.5 / axes_height),
-                  frameon=False, fontsize=8)
+        handles, labels = ax.get_legend_handles_labels()
+        if any(b.merged for b in bars):
+            handles.append(Patch(facecolor="white", edgecolor="#555555", hatch=_MERGED_HATCH))
+            labels.append("answers merged (small counts)")
+        ax.legend(handles, labels, ncol=min(len(labels), 6), loc="upper center",
+                  bbox_to_anchor=(0.5, -0.5 / axes_height), frameon=False, fontsize=8)
+    return fig, _diverging_alt(bars, scale_text, threshold, bool(frame["reverse"].astype(bool).any()))
 
-    scale_text = f"from '{code_labels[codes[0]]}' to '{code_labels[codes[-1]]}'"
-    side = {
-        category: ", ".join(f"'{code_labels[c]}'" for c in codes if (frame.loc[frame["code"] == c, "category"] == category).any())
-        for category in ("negative", "positive")
-    }
-    parts = []
-    for key in bars:
-        row = first.loc[key]
-        name = _row_label(row["label"], key[1] or None, bool(row["reverse"]))
-        if treatment.get(key) == "withheld":
-            parts.append(f"{name}: withheld because some answers were given by too few women")
-            continue
-        if treatment.get(key) == "two groups":
-            parts.append(f"{name}: {row['positive_pct']:.0f}% positive, {row['rest_pct']:.0f}% neutral or "
-                         f"negative (n={int(row['n'])}; grouped to protect small counts)")
-            continue
-        merged = " (answers on each side merged to protect small counts)" if treatment.get(key) == "merged" else ""
-        parts.append(
-            f"{name}: {row['positive_pct']:.0f}% positive, {row['neutral_pct']:.0f}% neutral, "
-            f"{row['negative_pct']:.0f}% negative (n={int(row['n'])}){merged}"
-        )
-    alt_text = (
-        f"Diverging stacked bar chart of {len(bars)} item(s) on a {len(codes)}-point scale {scale_text}; "
-        f"the neutral answer is centred on zero, negative answers ({side['negative']}) extend left and "
-        f"positive answers ({side['positive']}) right. "
-        + "; ".join(parts) + "."
+
+def _diverging_alt(bars, scale_text: str, threshold: int, reverse: bool) -> str:
+    partly = sum(b.status == "partly withheld" for b in bars)
+    withheld = sum(b.status == "withheld" for b in bars)
+    hidden = []
+    if partly:
+        hidden.append(f"{partly} partly withheld")
+    if withheld:
+        hidden.append(f"{withheld} withheld")
+    hidden_text = (f"{' and '.join(hidden).capitalize()} by disclosure control (counts of {threshold} or fewer)."
+                   if hidden else "")
+    positive = [(b.shares["positive"], b.label) for b in bars if b.shares.get("positive") is not None]
+    best = ""
+    if positive:
+        share, label = max(positive, key=lambda t: t[0])
+        best = f"Largest positive share: {label}, {share:.0f}%."
+    return compose_alt(
+        f"Diverging bar chart of {len(bars)} item(s) on {scale_text} (negative left of zero, positive right).",
+        hidden_text,
+        best,
+        "Reverse-worded items are marked." if reverse else "",
+        "Counts and shares are in the table.",
     )
-    if frame["reverse"].astype(bool).any():
-        alt_text += " Items marked reverse-worded are drawn as asked, so for them the right-hand side is the undesirable answer."
-    return fig, alt_text
-
-
-def before_after_figure(
-    outcomes: pd.DataFrame,
-    *,
-    title: str | None = None,
-    value_label: str = "Share giving a positive answer (%)",
-    intervals: bool | None = None,
-    figsize: tuple[float, float] | None = None,
-):
-    """Paired horizontal bars: share positive before and after, per item.
-
-    Parameters
-    ----------
-    outcomes : pandas.DataFrame
-        Columns ``item``, ``label``, ``before_positive_pct`` and
-        ``after_positive_pct`` (percent, 0-100), one row per item, for
-        instance from the outcome table of :mod:`cwp_analysis.stats`.
-    title : str, optional
-    value_label : str
-        Axis label saying what "positive" means (e.g. "often or all of the
-        time" for SWEMWBS items, Figure 10).
-    intervals : bool, optional
-        Draw whiskers from ``before_positive_ci_low``/``_ci_high`` and
-        ``after_positive_ci_low``/``_ci_high`` (percent), as the outcome
-        table provides.  None (default) draws them when those columns are
-        present; True requires them.
-    figsize : tuple of float, optional
-
-    Returns
-    -------
-    figure : matplotlib.figure.Figure
-        Two bars per item (before, after): ``2 x items`` bar patches.  When
-        ``outcomes`` has no rows (every share withheld by disclosure
-        control, as happens with small samples) the figure is an empty
-        panel saying so.
-    alt_text : str
-    """
-    if isinstance(outcomes, pd.DataFrame) and outcomes.empty:
-        with house_style():
-            fig, ax = plt.subplots(figsize=figsize or (7.0, 1.6))
-            ax.axis("off")
-            ax.text(0.5, 0.5, "All shares withheld by disclosure control (too few women per answer).",
-                    ha="center", va="center", fontsize=10, color="#555555", transform=ax.transAxes)
-        return fig, ("No bars: every before/after share rests on too few women to publish, "
-                     "so disclosure control withholds them all.")
-    _require_columns(outcomes, _BEFORE_AFTER_COLUMNS, "before/after table")
-    frame = outcomes.reset_index(drop=True)
-    if frame["item"].duplicated().any():
-        raise ValueError("before/after table lists an item twice")
-    values = {}
-    for column in ("before_positive_pct", "after_positive_pct"):
-        numeric = pd.to_numeric(frame[column], errors="coerce")
-        if numeric.isna().any():
-            raise ValueError(f"before/after table: {column} has missing or non-numeric values")
-        if ((numeric < 0) | (numeric > 100)).any():
-            raise ValueError(f"before/after table: {column} must be percentages between 0 and 100")
-        values[column] = numeric.to_numpy(dtype=float)
-    ci_columns = [f"{tp}_positive_ci_{end}" for tp in ("before", "after") for end in ("low", "high")]
-    has_intervals = all(c in frame.columns for c in ci_columns)
-    if intervals and not has_intervals:
-        raise ValueError(f"before/after table lacks interval column(s) "
-                         f"{', '.join(c for c in ci_columns if c not in frame.columns)}")
-    draw_intervals = has_intervals if intervals is None else bool(intervals)
-    if draw_intervals:
-        for column in ci_columns:
-            numeric = pd.to_numeric(frame[column], errors="coerce")
-            if numeric.isna().any() or ((numeric < 0) | (numeric > 100)).any():
-                raise ValueError(f"before/after table: {column} must be percentages between 0 and 100")
-            values[column] = numeric.to_numpy(dtype=float)
-        for tp in ("before", "after"):
-            inside = (values[f"{tp}_positive_ci_low"] <= values[f"{tp}_positive_pct"] + 1e-9) & (
-                values[f"{tp}_positive_pct"] <= values[f"{tp}_positive_ci_high"] + 1e-9)
-            if not inside.all():
-                raise ValueError(f"before/after table: {tp}_positive_pct lies outside its interval")
-    n = len(frame)
-    y = np.arange(n)
-    size = figsize or (7.5, 1.0 + 0.6 * n)
-    with house_style():
-        fig, ax = plt.subplots(figsize=size)
-        for offset, (timepoint, column) in zip((-0.19, 0.19), (("before", "before_positive_pct"),
-                                                               ("after", "after_positive_pct"))):
-            ax.barh(y + offset, values[column], height=0.36, color=BEFORE_AFTER[timepoint],
-                    label=timepoint.capitalize())
-            label_at = values[column]
-            if draw_intervals:
-                low, high = values[f"{timepoint}_positive_ci_low"], values[f"{timepoint}_positive_ci_high"]
-                ax.errorbar(values[column], y + offset, xerr=[values[column] - low, high - values[column]],
-                            fmt="none", ecolor="black", elinewidth=0.8, capsize=2)
-                label_at = np.maximum(label_at, high)
-            for yi, v, at in zip(y + offset, values[column], label_at):
-                ax.annotate(f"{v:.0f}%", (at, yi), xytext=(3, 0), textcoords="offset points",
-                            ha="left", va="center", fontsize=8)
-        ax.set_yticks(y, frame["label"].astype(str).tolist())
-        ax.invert_yaxis()
-        ax.set_xlim(0, 112)
-        ax.set_xlabel(value_label)
-        if title:
-            ax.set_title(title)
-        ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        fig.tight_layout()
-
-    parts = [
-        f"{label}: {b:.0f}% before, {a:.0f}% after"
-        for label, b, a in zip(frame["label"], values["before_positive_pct"], values["after_positive_pct"])
-    ]
-    rose = int((values["after_positive_pct"] > values["before_positive_pct"]).sum())
-    alt_text = (
-        f"Horizontal bar chart pairing, for each of {n} item(s), the percentage giving a positive answer "
-        f"before support and now. {'; '.join(parts)}. "
-        f"The share rose for {rose} of {n} item(s)."
-    )
-    if draw_intervals:
-        alt_text += " Whiskers mark the confidence interval of each share."
-    return fig, alt_text

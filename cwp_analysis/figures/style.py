@@ -110,3 +110,70 @@ def save_figure(fig, path: str | Path, *, formats: tuple[str, ...] = ("png",)) -
 def close(fig) -> None:
     """Close a figure (free memory in long builds)."""
     plt.close(fig)
+
+
+#: Longest alt text a figure returns; the figure's data are in the table beside it.
+ALT_TEXT_LIMIT = 250
+
+
+def compose_alt(*sentences: str, limit: int = ALT_TEXT_LIMIT) -> str:
+    """Join sentences into an alt text of at most ``limit`` characters.
+
+    The first sentence (what the figure is) is always kept, shortened at a
+    word boundary with an ellipsis if it alone is too long; each further
+    sentence is added, in order, only if it still fits.  Empty sentences
+    are skipped.
+
+    Examples
+    --------
+    >>> compose_alt("Bar chart of two items.", "Values are in the table.")
+    'Bar chart of two items. Values are in the table.'
+    >>> len(compose_alt("word " * 100)) <= ALT_TEXT_LIMIT
+    True
+    """
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 20:
+        raise ValueError(f"limit must be a whole number of at least 20, got {limit!r}")
+    parts = [" ".join(str(s).split()) for s in sentences]
+    parts = [p for p in parts if p]
+    if not parts:
+        raise ValueError("an alt text needs at least one sentence")
+    text = parts[0]
+    if len(text) > limit:
+        cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
+        return cut + "…"
+    for part in parts[1:]:
+        if len(text) + 1 + len(part) <= limit:
+            text = f"{text} {part}"
+    return text
+
+
+def message_figure(message: str, *, figsize: tuple[float, float] = (7.0, 1.4)):
+    """A figure that holds one sentence instead of a chart (everything withheld, or nothing to draw).
+
+    Parameters
+    ----------
+    message : str
+        The sentence, e.g.
+        :func:`cwp_analysis.derived_rule.withheld_sentence`.
+    figsize : tuple of float
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axis, turned off, with ``message`` as its only text.
+
+    Examples
+    --------
+    >>> fig = message_figure("All values withheld by disclosure control (counts of 7 or fewer).")
+    >>> [t.get_text() for t in fig.axes[0].texts]
+    ['All values withheld by disclosure control (counts of 7 or fewer).']
+    >>> close(fig)
+    """
+    if not isinstance(message, str) or not message.strip():
+        raise ValueError("message must be a non-empty sentence")
+    with house_style():
+        fig, ax = plt.subplots(figsize=figsize)
+        ax.axis("off")
+        ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=10, color="#444444", wrap=True,
+                transform=ax.transAxes)
+    return fig

@@ -12,7 +12,9 @@ figures as matplotlib figures with alt text
 * :func:`figure_from_png` loads that PNG into a figure of exactly its pixel
   size, so saving it again at the house resolution copies the pixels one to
   one (no resampling, no change of layout);
-* the alt text is written from the same data the diagram shows.
+* the alt text is written from the same data the diagram shows, in at most
+  :data:`~cwp_analysis.figures.style.ALT_TEXT_LIMIT` characters; the
+  ``describe_*`` functions give the full description for the page.
 
 :func:`stakeholder_map_figure` draws the reconstructed stakeholder map of
 Figure 1 (Section 3.2) directly: who plays which role; and
@@ -36,7 +38,7 @@ import matplotlib.pyplot as plt
 import networkx as nx
 
 from cwp_analysis import economics, referrals, toc
-from cwp_analysis.figures.style import OKABE_ITO, RC_PARAMS, house_style
+from cwp_analysis.figures.style import OKABE_ITO, RC_PARAMS, compose_alt, house_style
 
 __all__ = [
     "STAKEHOLDER_ROLES",
@@ -48,6 +50,10 @@ __all__ = [
     "STATUS_COLOURS",
     "STATUS_LABELS",
     "evidence_coverage_figure",
+    "describe_referral_network",
+    "describe_sensitivity",
+    "describe_stakeholder_map",
+    "describe_evidence_coverage",
 ]
 
 #: Resolution at which the wrapped diagrams are drawn and saved (the house ``savefig.dpi``).
@@ -120,15 +126,50 @@ def theory_of_change_figure(theory: toc.TheoryOfChange, stakeholder: str, status
     figure : matplotlib.figure.Figure
         The diagram of :func:`cwp_analysis.toc.draw_theory_of_change`.
     alt_text : str
-        :func:`cwp_analysis.toc.describe_theory_of_change` on one line.
+        The first sentences of :func:`cwp_analysis.toc.describe_theory_of_change`
+        that fit in :data:`~cwp_analysis.figures.style.ALT_TEXT_LIMIT`
+        characters; publish the whole description beside the figure.
     """
-    alt = " ".join(toc.describe_theory_of_change(theory, stakeholder, statuses).split())
+    lines = toc.describe_theory_of_change(theory, stakeholder, statuses).splitlines()
+    alt = compose_alt(*lines, "The full description is in the text.")
     fig = _via_png(toc.draw_theory_of_change, theory, stakeholder, statuses, columns=columns)
     return fig, alt
 
 
 def _partner_label(graph: nx.DiGraph, node: str) -> str:
     return str(graph.nodes[node].get("label", node))
+
+
+def _referral_sentences(pathways: referrals.ReferralPathways) -> list[str]:
+    graph = referrals.referral_network(pathways)
+    degrees = referrals.degree_table(graph)
+    hops = sorted(graph.edges(data="weight"), key=lambda e: (-e[2], _partner_label(graph, e[0]), _partner_label(graph, e[1])))
+    hop_text = "; ".join(
+        f"{_partner_label(graph, a)} to {_partner_label(graph, b)} ({w} pathway{'s' if w != 1 else ''})" for a, b, w in hops
+    )
+    top_in = degrees["weighted_in"].max()
+    receivers = ", ".join(degrees.loc[degrees["weighted_in"] == top_in, "label"])
+    top_out = degrees["weighted_out"].max()
+    senders = ", ".join(degrees.loc[degrees["weighted_out"] == top_out, "label"])
+    sentences = [
+        f"Directed network of the {graph.number_of_nodes()} delivery partners, one arrow for each of the "
+        f"{graph.number_of_edges()} hops used by the {len(pathways.pathways)} example referral pathways.",
+        f"{receivers} receive{'s' if ', ' not in receivers else ''} the most hops ({top_in}); "
+        f"{senders} make{'s' if ', ' not in senders else ''} the most ({top_out}).",
+        f"Arrow width and label give the number of example pathways using the hop: {hop_text}.",
+    ]
+    for note in pathways.notes:
+        if note.edge:
+            a, b = (_partner_label(graph, n) for n in note.edge)
+            sentences.append(f"The {a} to {b} arrow is dashed and highlighted to mark a qualitative statement "
+                             f"({note.source}).")
+        sentences.append(f"Text under the network: {note.statement}")
+    return sentences
+
+
+def describe_referral_network(pathways: referrals.ReferralPathways) -> str:
+    """The full text description of :func:`referral_network_figure` (every hop and note), for the page."""
+    return " ".join(_referral_sentences(pathways))
 
 
 def referral_network_figure(pathways: referrals.ReferralPathways):
@@ -143,38 +184,40 @@ def referral_network_figure(pathways: referrals.ReferralPathways):
     figure : matplotlib.figure.Figure
         The diagram of :func:`cwp_analysis.referrals.draw_referral_network`.
     alt_text : str
-        The hops with their weights, the partners receiving and sending the
-        most hops, and the qualitative notes drawn on the diagram.
+        At most 250 characters: the network, the partners receiving and
+        sending the most hops, and the hops while they fit
+        (:func:`describe_referral_network` gives everything).
     """
     graph = referrals.referral_network(pathways)
     fig = _via_png(referrals.draw_referral_network, graph, notes=pathways.notes)
-    degrees = referrals.degree_table(graph)
-    hops = sorted(graph.edges(data="weight"), key=lambda e: (-e[2], _partner_label(graph, e[0]), _partner_label(graph, e[1])))
-    hop_text = "; ".join(
-        f"{_partner_label(graph, a)} to {_partner_label(graph, b)} ({w} pathway{'s' if w != 1 else ''})" for a, b, w in hops
-    )
-    top_in = degrees["weighted_in"].max()
-    receivers = ", ".join(degrees.loc[degrees["weighted_in"] == top_in, "label"])
-    top_out = degrees["weighted_out"].max()
-    senders = ", ".join(degrees.loc[degrees["weighted_out"] == top_out, "label"])
-    alt = (
-        f"Directed network of the {graph.number_of_nodes()} delivery partners placed on a circle, "
-        f"with one arrow for each of the {graph.number_of_edges()} hops used by the "
-        f"{len(pathways.pathways)} example referral pathways; arrow width and label give the number of "
-        f"example pathways using the hop: {hop_text}. "
-        f"{receivers} receive{'s' if ', ' not in receivers else ''} the most hops ({top_in}); "
-        f"{senders} make{'s' if ', ' not in senders else ''} the most ({top_out})."
-    )
-    for note in pathways.notes:
-        if note.edge:
-            a, b = (_partner_label(graph, n) for n in note.edge)
-            alt += f" The {a} to {b} arrow is dashed and highlighted to mark a qualitative statement ({note.source})."
-        alt += f" Text under the network: {note.statement}"
-    return fig, alt
+    return fig, compose_alt(*_referral_sentences(pathways))
 
 
 def _gbp(value: float) -> str:
     return f"£{value:,.0f}"
+
+
+def _sensitivity_sentences(inputs: economics.EconomicInputs) -> list[str]:
+    grant = inputs.value("grant_total_gbp")
+    savings = inputs.sensitivity_savings
+    lines = "; ".join(
+        f"{n} women at {_gbp(economics.break_even_saving(grant, n))} per woman"
+        for n in inputs.sensitivity_women
+    )
+    pathways = "; ".join(p.label for p in inputs.savings_pathways)
+    return [
+        f"Line chart labelled as a scenario, not a finding: saving to the State against saving per woman, "
+        f"one line per number of women; dashed line at the grant of {_gbp(grant)}.",
+        f"Break-even: {lines}.",
+        f"Savings per woman run from {_gbp(min(savings))} to {_gbp(max(savings))}.",
+        f"Listed under the chart, the {len(inputs.savings_pathways)} pathways by which savings could arise: "
+        f"{pathways}.",
+    ]
+
+
+def describe_sensitivity(inputs: economics.EconomicInputs) -> str:
+    """The full text description of :func:`sensitivity_figure`, for the page."""
+    return " ".join(_sensitivity_sentences(inputs))
 
 
 def sensitivity_figure(inputs: economics.EconomicInputs):
@@ -189,25 +232,12 @@ def sensitivity_figure(inputs: economics.EconomicInputs):
     figure : matplotlib.figure.Figure
         The chart of :func:`cwp_analysis.economics.draw_sensitivity`.
     alt_text : str
-        The grid, the grant line, the break-even saving of each line and
-        the savings pathways listed under the chart.
+        At most 250 characters: the chart, the grant line and the
+        break-even points while they fit (:func:`describe_sensitivity`
+        gives everything).
     """
     fig = _via_png(economics.draw_sensitivity, inputs)
-    grant = inputs.value("grant_total_gbp")
-    savings = inputs.sensitivity_savings
-    lines = "; ".join(
-        f"{n} women, breaking even at {_gbp(economics.break_even_saving(grant, n))} per woman"
-        for n in inputs.sensitivity_women
-    )
-    pathways = "; ".join(p.label for p in inputs.savings_pathways)
-    alt = (
-        f"Line chart labelled as a scenario, not a finding: total saving to the State against the average "
-        f"saving per woman engaged, from {_gbp(min(savings))} to {_gbp(max(savings))}, one line for each number "
-        f"of women ({lines}). A dashed horizontal line marks the grant of {_gbp(grant)}; an open circle marks "
-        f"where each line crosses it. Listed under the chart, the {len(inputs.savings_pathways)} pathways "
-        f"by which savings could arise: {pathways}."
-    )
-    return fig, alt
+    return fig, compose_alt(*_sensitivity_sentences(inputs))
 
 
 def stakeholder_map_figure(theory: toc.TheoryOfChange, *, figsize: tuple[float, float] | None = None):
@@ -267,19 +297,28 @@ def stakeholder_map_figure(theory: toc.TheoryOfChange, *, figsize: tuple[float, 
         ax.grid(axis="y", color="#EEEEEE", lw=0.8, zorder=1)
         ax.set_title("Stakeholders and their roles (Figure 1, reconstructed)", pad=28)
         fig.tight_layout()
+    return fig, compose_alt(*_stakeholder_sentences(entries))
+
+
+def _stakeholder_sentences(entries) -> list[str]:
     by_role = []
     for role in STAKEHOLDER_ROLES:
         names = [e["label"] for e in entries if role in e["roles"]]
         if names:
             by_role.append(f"{role}: {', '.join(names)}")
     with_toc = [e["label"] for e in entries if e.get("toc_stakeholder")]
-    alt = (
+    return [
         f"Grid of {len(entries)} stakeholders (rows) by {len(STAKEHOLDER_ROLES)} roles (columns), a filled dot "
-        f"where a stakeholder plays a role. " + "; ".join(by_role) + ". "
+        f"where a stakeholder plays a role.",
         f"{len(with_toc)} of the stakeholders {'belongs' if len(with_toc) == 1 else 'belong'} to a group with "
-        f"its own theory of change."
-    )
-    return fig, alt
+        f"its own theory of change.",
+        "; ".join(by_role) + ".",
+    ]
+
+
+def describe_stakeholder_map(theory: toc.TheoryOfChange) -> str:
+    """The full text description of :func:`stakeholder_map_figure` (every stakeholder by role), for the page."""
+    return " ".join(_stakeholder_sentences(list(theory.stakeholder_map)))
 
 
 #: Fill colour of each evidence status: the Okabe-Ito colours of the
@@ -296,6 +335,13 @@ STATUS_LABELS = {
     toc.MEASURED_NOT_SIGNIFICANT: "Measured: no significant change shown",
     toc.QUALITATIVE_ONLY: "Qualitative evidence only",
     toc.NOT_MEASURED: "Not measured",
+}
+#: Short status words for alt text.
+_STATUS_SHORT = {
+    toc.MEASURED_SIGNIFICANT: "significant",
+    toc.MEASURED_NOT_SIGNIFICANT: "not significant",
+    toc.QUALITATIVE_ONLY: "qualitative only",
+    toc.NOT_MEASURED: "not measured",
 }
 #: Hatching repeats the status for readers who cannot rely on colour.
 _STATUS_HATCH = {
@@ -358,13 +404,22 @@ def evidence_coverage_figure(statuses, stakeholder_labels=None, *, figsize: tupl
         ax.legend(frameon=False, fontsize=8.5, loc="upper left", bbox_to_anchor=(0.0, -0.28), ncol=2)
         ax.set_title("Evidence status of each stakeholder's outcomes")
         fig.tight_layout()
-    parts = []
+    return fig, compose_alt(*_coverage_sentences(summary, labels))
+
+
+def _coverage_sentences(summary, labels) -> list[str]:
+    sentences = [f"Stacked horizontal bar chart with one bar per stakeholder ({len(summary)}), split by evidence "
+                 f"status."]
     for stakeholder, label in zip(summary.index, labels):
-        counts = ", ".join(f"{summary.loc[stakeholder, s]} {STATUS_LABELS[s].lower()}" for s in toc.STATUSES)
+        counts = ", ".join(f"{summary.loc[stakeholder, s]} {_STATUS_SHORT[s]}" for s in toc.STATUSES
+                           if summary.loc[stakeholder, s])
         total = int(summary.loc[stakeholder, "total"])
-        parts.append(f"{label}: {total} outcome{'s' if total != 1 else ''} ({counts})")
-    alt = (
-        f"Stacked horizontal bar chart with one bar per stakeholder ({len(summary)}), split by evidence status. "
-        + "; ".join(parts) + "."
-    )
-    return fig, alt
+        sentences.append(f"{label}: {total} outcome{'s' if total != 1 else ''} ({counts}).")
+    return sentences
+
+
+def describe_evidence_coverage(statuses, stakeholder_labels=None) -> str:
+    """The full text description of :func:`evidence_coverage_figure`, for the page."""
+    summary = toc.coverage_summary(statuses)
+    names = dict(stakeholder_labels or {})
+    return " ".join(_coverage_sentences(summary, [names.get(s, s) for s in summary.index]))
