@@ -13,6 +13,7 @@ Record file layout (version 2; version 1 had ``reads`` only)::
     {"version": 2, "root": "/abs/root",
      "reads": [{"path": "data/a.csv", "size": 12, "mtime_ns": 1700000000000000000}],
      "absent": ["data/settings.yaml"],
+     "present": ["data/private"],
      "listings": {"data/synthetic": "<sha256 of the sorted entry names>"}}
 
 Only the standard library is imported: this runs in every kernel.
@@ -76,7 +77,7 @@ class FileRead:
 
 @dataclass(frozen=True)
 class ReadRecord:
-    """Everything a notebook looked at: files read, paths found absent, folders listed.
+    """Everything a notebook looked at: files read, paths found absent or present, folders listed.
 
     Attributes
     ----------
@@ -86,11 +87,15 @@ class ReadRecord:
         Paths probed while they did not exist (named like ``FileRead.path``), sorted.
     listings : dict
         Folder (``"."`` for the root) -> :func:`listing_digest` when it was listed.
+    present : tuple of str
+        Paths whose existence was checked (a ``stat`` that succeeded) but that
+        were not read, sorted: removing one changes what the notebook saw.
     """
 
     reads: tuple[FileRead, ...] = ()
     absent: tuple[str, ...] = ()
     listings: Mapping[str, str] = field(default_factory=dict)
+    present: tuple[str, ...] = ()
 
 
 def listing_digest(folder: str | os.PathLike) -> str | None:
@@ -205,6 +210,7 @@ class ReadTracker:
         self._lock = threading.RLock()
         self._reads: dict[str, FileRead] = {}
         self._absent: dict[str, str] = {}
+        self._present: dict[str, str] = {}
         self._listings: dict[str, tuple[str, str]] = {}
         self._written: set[str] = set()
         self._include: list[str] = []
@@ -295,18 +301,22 @@ class ReadTracker:
         except Exception:  # noqa: BLE001 - an audit hook must never break the open it watches
             return
 
-    def observe_missing(self, path) -> None:
-        """Take note of a path that a ``stat`` found missing."""
+    def observe_probe(self, path, *, found: bool) -> None:
+        """Take note of a ``stat`` of ``path``, which ``found`` it or not.
+
+        The first observation of a path stands: a path found absent and then
+        present was created during the run, which the pipeline checks.
+        """
         try:
             if isinstance(path, int) or path is None:
                 return
             real = os.path.realpath(os.path.abspath(os.fsdecode(path)))
             with self._lock:
-                if real in self._written or real in self._reads:
+                if real in self._written or real in self._reads or real in self._absent or real in self._present:
                     return
                 name = self._name(real)
                 if name is not None:
-                    self._absent.setdefault(real, name)
+                    (self._present if found else self._absent)[real] = name
         except Exception:  # noqa: BLE001
             return
 
@@ -335,15 +345,17 @@ class ReadTracker:
         """Take over another tracker's reads, probes and listings (a fork server's imports)."""
         with other._lock:
             reads, absent, listings = dict(other._reads), dict(other._absent), dict(other._listings)
+            present = dict(other._present)
         with self._lock:
             for real, read in reads.items():
                 name = self._name(real)
                 if name is not None:
                     self._reads.setdefault(real, FileRead(name, read.size, read.mtime_ns))
-            for real in absent:
-                name = self._name(real)
-                if name is not None and real not in self._reads:
-                    self._absent.setdefault(real, name)
+            for probes, found in ((absent, self._absent), (present, self._present)):
+                for real in probes:
+                    name = self._name(real)
+                    if name is not None and real not in self._reads:
+                        found.setdefault(real, name)
             for real, (_, digest) in listings.items():
                 name = self._name(real, allow_root=True)
                 if name is not None:
@@ -358,8 +370,10 @@ class ReadTracker:
         """Everything recorded so far."""
         with self._lock:
             absent = tuple(sorted(set(self._absent.values())))
+            read = set(self._reads)
+            present = tuple(sorted({name for real, name in self._present.items() if real not in read}))
             listings = dict(sorted(self._listings.values()))
-            return ReadRecord(tuple(self.reads()), absent, listings)
+            return ReadRecord(tuple(self.reads()), absent, listings, present)
 
     def write(self) -> None:
         """Write the record so far to ``record_path`` (write a temporary file, then rename)."""
@@ -371,6 +385,7 @@ class ReadTracker:
             "root": self.root,
             "reads": [{"path": r.path, "size": r.size, "mtime_ns": r.mtime_ns} for r in record.reads],
             "absent": list(record.absent),
+            "present": list(record.present),
             "listings": dict(record.listings),
         }
         GUARD.active = True
@@ -400,10 +415,12 @@ def load_record(record_path: str | os.PathLike) -> ReadRecord:
             raise ValueError(f"unsupported record version {payload.get('version')!r}")
         reads = [FileRead(str(r["path"]), int(r["size"]), int(r["mtime_ns"])) for r in payload["reads"]]
         absent = tuple(sorted(str(path) for path in payload.get("absent", [])))
+        present = tuple(sorted(str(path) for path in payload.get("present", [])))
         listings = {str(path): str(digest) for path, digest in dict(payload.get("listings", {})).items()}
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise ValueError(f"{record_path}: not a file-read record ({error})") from error
-    return ReadRecord(tuple(sorted(reads, key=lambda read: read.path)), absent, dict(sorted(listings.items())))
+    reads = sorted(reads, key=lambda read: read.path)
+    return ReadRecord(tuple(reads), absent, dict(sorted(listings.items())), present)
 
 
 def load_reads(record_path: str | os.PathLike) -> list[FileRead]:

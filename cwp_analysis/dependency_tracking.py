@@ -13,7 +13,9 @@ under the repository root,
   :func:`os.stat` / :func:`os.lstat` -- what :meth:`pathlib.Path.exists`,
   :func:`os.path.isfile` or :func:`glob.glob` call.  Python raises no audit
   event for ``stat``, so the tracker wraps those two functions.  Creating
-  such a file later must re-run the notebook;
+  such a file later must re-run the notebook; likewise a path whose ``stat``
+  succeeded but that was never read is recorded as *present*, and removing
+  it must re-run the notebook;
 * every *directory listing* (the ``os.listdir`` and ``os.scandir`` events,
   raised by ``Path.iterdir``, ``Path.glob``, :func:`glob.glob`,
   :func:`os.walk`), as :func:`listing_digest`: adding or removing a file
@@ -158,21 +160,27 @@ def _audit_hook(event: str, args: tuple) -> None:
 
 
 def _probing(function):
-    """Wrap ``os.stat`` / ``os.lstat`` so that a failed call is recorded as a probe."""
+    """Wrap ``os.stat`` / ``os.lstat`` so that each call is recorded as a probe, found or not."""
+
+    def note(path, options, found: bool) -> None:
+        tracker = _STATE["tracker"]
+        if tracker is None or options.get("dir_fd") is not None or getattr(GUARD, "active", False):
+            return
+        GUARD.active = True
+        try:
+            if not _caller_ignored(sys._getframe(2)):
+                tracker.observe_probe(path, found=found)  # type: ignore[union-attr]
+        finally:
+            GUARD.active = False
 
     def probe(path, **options):
         try:
-            return function(path, **options)
+            result = function(path, **options)
         except (FileNotFoundError, NotADirectoryError):
-            tracker = _STATE["tracker"]
-            if tracker is not None and options.get("dir_fd") is None and not getattr(GUARD, "active", False):
-                GUARD.active = True
-                try:
-                    if not _caller_ignored(sys._getframe(1)):
-                        tracker.observe_missing(path)  # type: ignore[union-attr]
-                finally:
-                    GUARD.active = False
+            note(path, options, False)
             raise
+        note(path, options, True)
+        return result
 
     probe.__name__, probe.__qualname__, probe.__doc__ = function.__name__, function.__name__, function.__doc__
     probe.__wrapped__ = function  # type: ignore[attr-defined]

@@ -10,7 +10,8 @@ A notebook's cache entry is valid when two things still hold:
 * every file the notebook read during its last execution (recorded by
   :mod:`cwp_analysis.dependency_tracking`) still has the content hash it
   had then, every path it probed while it did not exist still does not
-  exist, and every folder it listed still has the same entries
+  exist (and every path it found without reading it still exists), and
+  every folder it listed still has the same entries
   (:func:`~cwp_analysis.dependency_tracking.listing_digest`).
 
 Layout of the cache folder (``.cwp-cache/`` by default)::
@@ -56,6 +57,7 @@ __all__ = [
     "NotebookCache",
     "atomic_write_text",
     "canonical_json",
+    "installed_versions_digest",
     "notebook_source_digest",
     "sha256_file",
     "static_key",
@@ -201,6 +203,25 @@ def tree_digest(
     return digest.hexdigest()
 
 
+def installed_versions_digest() -> str:
+    """SHA-256 of the installed Python distributions and their versions.
+
+    Taken over the names of the metadata folders on :data:`sys.path`
+    (``<name>-<version>.dist-info`` or ``.egg-info``, as pip and uv write
+    them), so that installing, removing or upgrading any package -- Sphinx,
+    a theme, myst-nb, myst-parser, Jupyter Book, sphinxcontrib-bibtex, or
+    anything they use -- changes it, whether or not the lock file changed.
+    """
+    found = set()
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        found.update(name for name in names if name.endswith((".dist-info", ".egg-info")))
+    return hashlib.sha256("\n".join(sorted(found)).encode()).hexdigest()
+
+
 def static_key(
     *,
     source_digest: str,
@@ -208,6 +229,7 @@ def static_key(
     package_digest: str,
     lock_digest: str,
     environment: Mapping | None = None,
+    installed: str = "",
 ) -> str:
     """The part of a notebook's cache key known before it runs.
 
@@ -223,6 +245,10 @@ def static_key(
     environment : mapping, optional
         Environment settings that change what a notebook computes
         (e.g. ``CWP_DATA_DIR``).
+    installed : str, optional
+        Digest of the installed packages
+        (:func:`installed_versions_digest`), for
+        a key that also follows packages installed without the lock file.
 
     Returns
     -------
@@ -244,6 +270,7 @@ def static_key(
         "package": package_digest,
         "lock": lock_digest,
         "environment": dict(environment or {}),
+        "installed": installed,
     }
     return _digest_text(canonical_json(recipe))
 
@@ -326,6 +353,9 @@ class CacheEntry:
     listings : dict
         Folder listed -> :func:`~cwp_analysis.dependency_tracking.listing_digest`
         of its entries then; None when the folder changed while the notebook ran.
+    present : tuple of str
+        Paths the notebook found (a ``stat`` that succeeded) without reading
+        them; the entry no longer matches once one is gone.
     """
 
     name: str
@@ -338,6 +368,7 @@ class CacheEntry:
     seconds: float
     absent: tuple = ()
     listings: dict = field(default_factory=dict)
+    present: tuple = ()
 
     @property
     def notebook(self) -> Path:
@@ -453,6 +484,7 @@ class NotebookCache:
                 seconds=float(data.get("seconds", 0.0)),
                 absent=tuple(data.get("absent", ())),
                 listings=dict(data.get("listings", {})),
+                present=tuple(data.get("present", ())),
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -462,8 +494,9 @@ class NotebookCache:
 
         An entry is reusable when it exists, its executed notebook is
         intact, its reads were tracked, every file it read still has the
-        same content, every path it found absent is still absent and every
-        folder it listed still has the same entries.  A hit refreshes the
+        same content, every path it found absent is still absent, every
+        path it found present is still there and every folder it listed
+        still has the same entries.  A hit refreshes the
         entry's modification time (for :meth:`collect_garbage`).
         """
         entry = self._read_entry(name, key)
@@ -475,6 +508,8 @@ class NotebookCache:
             if digest is None or hasher.digest(self.resolve_read(recorded)) != digest:
                 return None
         if any(os.path.lexists(self.resolve_read(recorded)) for recorded in entry.absent):
+            return None
+        if not all(os.path.lexists(self.resolve_read(recorded)) for recorded in entry.present):
             return None
         for recorded, digest in entry.listings.items():
             if digest is None or listing_digest(self.resolve_read(recorded)) != digest:
@@ -497,15 +532,17 @@ class NotebookCache:
         seconds: float,
         absent: Iterable[str] = (),
         listings: Mapping[str, str | None] | None = None,
+        present: Iterable[str] = (),
     ) -> CacheEntry:
         """Turn a finished execution in ``work_dir`` into a committed entry.
 
         ``work_dir`` must hold ``executed.ipynb``; it is renamed into
         ``objects/`` and the entry JSON is then written atomically.
         ``content_sha256`` is the digest of the notebook as published;
-        ``reads``, ``absent`` and ``listings`` are as in :class:`CacheEntry`.
+        ``reads``, ``absent``, ``listings`` and ``present`` are as in :class:`CacheEntry`.
         """
         absent = tuple(sorted(set(absent)))
+        present = tuple(sorted(set(present)))
         listings = dict(sorted((listings or {}).items()))
         object_id = work_dir.name
         target = self.object_dir(object_id)
@@ -521,6 +558,7 @@ class NotebookCache:
             "content_sha256": content_sha256,
             "reads": dict(sorted(reads.items())),
             "absent": list(absent),
+            "present": list(present),
             "listings": listings,
             "tracked": bool(tracked),
             "seconds": round(float(seconds), 3),
@@ -528,5 +566,5 @@ class NotebookCache:
         atomic_write_text(self.entry_path(name, key), json.dumps(record, indent=1, sort_keys=True) + "\n")
         return CacheEntry(
             name, key, target, notebook_sha, content_sha256, dict(reads), bool(tracked), float(seconds),
-            absent=absent, listings=listings,
+            absent=absent, listings=listings, present=present,
         )

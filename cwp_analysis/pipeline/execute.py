@@ -109,10 +109,10 @@ def _record_reads(task: NotebookTask, cache: NotebookCache, reads_file: Path, ha
     """What the run read, probed and listed, checked against the files as they are now.
 
     Returns a dict with ``reads`` (path -> content digest, None when the
-    file changed during the run), ``absent`` (paths still absent),
-    ``appeared`` (paths probed absent that exist now), ``listings``
-    (folder -> listing digest, None when the listing changed during the
-    run) and ``tracked``.
+    file changed during the run), ``absent`` and ``present`` (paths found
+    missing, or found without being read), ``changed`` (those of them that
+    are not so any more), ``listings`` (folder -> listing digest, None when
+    the listing changed during the run) and ``tracked``.
     """
     try:
         record = load_record(reads_file)
@@ -139,11 +139,14 @@ def _record_reads(task: NotebookTask, cache: NotebookCache, reads_file: Path, ha
                 recorded_name = str(path.resolve())
             reads.setdefault(recorded_name, hasher.digest(path))
     absent = [path for path in (record.absent if record else ()) if path not in reads]
-    appeared = [path for path in absent if os.path.lexists(cache.resolve_read(path))]
+    present = [path for path in (record.present if record else ()) if path not in reads]
+    changed = [path for path in absent if os.path.lexists(cache.resolve_read(path))]
+    changed += [path for path in present if not os.path.lexists(cache.resolve_read(path))]
     listings: dict[str, str | None] = {}
     for folder, digest in (record.listings if record else {}).items():
         listings[folder] = digest if listing_digest(cache.resolve_read(folder)) == digest else None
-    return {"reads": reads, "absent": absent, "appeared": appeared, "listings": listings, "tracked": tracked}
+    return {"reads": reads, "absent": absent, "present": present, "changed": changed, "listings": listings,
+            "tracked": tracked}
 
 
 def _warning(task: NotebookTask, found: dict) -> str:
@@ -155,7 +158,7 @@ def _warning(task: NotebookTask, found: dict) -> str:
         )
     changed = sorted(
         [path for path, digest in found["reads"].items() if digest is None]
-        + found["appeared"]
+        + found["changed"]
         + [f"{folder}/" for folder, digest in found["listings"].items() if digest is None]
     )
     if changed:
@@ -253,7 +256,7 @@ def run_notebook(
     content = site_content_digest(json.loads(executed.read_text(encoding="utf-8")))
     entry = cache.commit(
         task.name, task.key, work, content_sha256=content, reads=found["reads"], tracked=found["tracked"],
-        seconds=seconds, absent=found["absent"], listings=found["listings"],
+        seconds=seconds, absent=found["absent"], listings=found["listings"], present=found["present"],
     )
     for stale in (f"{task.name}.ipynb", f"{task.name}.kernel.log"):
         (cache.failed_dir / stale).unlink(missing_ok=True)

@@ -166,9 +166,8 @@ class _Preloader:
                 reasons.append("read a data file")
             if threading.active_count() != 1:
                 reasons.append("started a thread")
-            if reasons:
+            if reasons:  # the process is tainted now; go on, to name every such module at once
                 unsafe.append({"module": name, "reason": "; ".join(reasons)})
-                break  # the process is tainted: nothing more is worth importing
         return unsafe, failed
 
 

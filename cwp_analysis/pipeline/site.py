@@ -55,6 +55,7 @@ from cwp_analysis.errors import CwpError
 from cwp_analysis.pipeline.cache import (
     CacheEntry,
     canonical_json,
+    installed_versions_digest,
     sha256_file,
     tree_digest,
 )
@@ -194,25 +195,6 @@ def default_lock_files() -> list[Path]:
     from cwp_analysis.paths import REPO_ROOT
 
     return [REPO_ROOT / name for name in LOCK_FILES]
-
-
-def installed_versions_digest() -> str:
-    """SHA-256 of the installed Python distributions and their versions.
-
-    Taken over the names of the metadata folders on :data:`sys.path`
-    (``<name>-<version>.dist-info`` or ``.egg-info``, as pip and uv write
-    them), so that installing, removing or upgrading any package -- Sphinx,
-    a theme, myst-nb, myst-parser, Jupyter Book, sphinxcontrib-bibtex, or
-    anything they use -- changes it, whether or not the lock file changed.
-    """
-    found = set()
-    for entry in sys.path:
-        try:
-            names = os.listdir(entry or ".")
-        except OSError:
-            continue
-        found.update(name for name in names if name.endswith((".dist-info", ".egg-info")))
-    return hashlib.sha256("\n".join(sorted(found)).encode()).hexdigest()
 
 
 def build_digest(
