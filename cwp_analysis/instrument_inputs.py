@@ -66,8 +66,36 @@ def check_confidence(confidence: float) -> None:
         raise ValueError(f"confidence must be a number strictly between 0 and 1, not {confidence!r}")
 
 
-def paired_t_interval(before: np.ndarray, after: np.ndarray, confidence: float, what: str):
+#: What the summaries do where a statistic is undefined (fewer than two pairs, zero variance).
+ON_DEGENERATE = ("raise", "nan")
+
+
+def check_on_degenerate(on_degenerate: str) -> str:
+    """ValueError unless ``on_degenerate`` is one of :data:`ON_DEGENERATE`."""
+    if on_degenerate not in ON_DEGENERATE:
+        raise ValueError(f"on_degenerate must be one of {', '.join(ON_DEGENERATE)}, not {on_degenerate!r}")
+    return on_degenerate
+
+
+def sample_sd(values: np.ndarray) -> float:
+    """Sample standard deviation (ddof 1), NaN for fewer than two values (without numpy's warning)."""
+    return float(values.std(ddof=1)) if values.size >= 2 else float("nan")
+
+
+def paired_t_interval(before: np.ndarray, after: np.ndarray, confidence: float, what: str, *,
+                      on_degenerate: str = "raise"):
     """Mean change (after - before) with its t-based interval (scipy.stats.ttest_rel).
+
+    Parameters
+    ----------
+    before, after : numpy.ndarray
+        Complete pairs.
+    confidence : float
+    what : str
+        Names the measure in error messages.
+    on_degenerate : {"raise", "nan"}
+        With fewer than two pairs or zero variance, raise (default) or
+        return NaN for what is undefined (and None for the test).
 
     Returns
     -------
@@ -78,11 +106,15 @@ def paired_t_interval(before: np.ndarray, after: np.ndarray, confidence: float, 
     ------
     ValueError
         With fewer than two pairs, or when every change is the same (zero
-        variance: the t interval is undefined).
+        variance: the t interval is undefined), unless ``on_degenerate="nan"``.
     """
     from scipy import stats as sps
 
     change = after - before
+    degenerate = change.size < 2 or bool(np.all(change == change[0]))
+    if degenerate and check_on_degenerate(on_degenerate) == "nan":
+        mean = float(change.mean()) if change.size else float("nan")
+        return mean, sample_sd(change), float("nan"), float("nan"), None
     if change.size < 2:
         raise ValueError(f"{what}: at least 2 complete pairs are needed for a confidence interval (got {change.size})")
     if np.all(change == change[0]):

@@ -28,6 +28,7 @@ from cwp_analysis.instrument_inputs import (
     as_float_array,
     check_confidence,
     paired_t_interval,
+    sample_sd,
     wilson_bounds,
 )
 from cwp_analysis.instrument_specs import load_swemwbs_spec
@@ -357,7 +358,8 @@ class SwemwbsChangeSummary:
 
 def swemwbs_change_summary(scores: pd.DataFrame, *, threshold: float | None = None,
                            confidence: float = 0.95,
-                           norm_population: str | None = None) -> SwemwbsChangeSummary:
+                           norm_population: str | None = None,
+                           on_degenerate: str = "raise") -> SwemwbsChangeSummary:
     """Summarise change in SWEMWBS metric scores for a group.
 
     Parameters
@@ -374,6 +376,10 @@ def swemwbs_change_summary(scores: pd.DataFrame, *, threshold: float | None = No
         Population norm to compare with (``"women"`` or ``"men"``);
         defaults to the file's default (women, as every respondent was a
         woman).
+    on_degenerate : {"raise", "nan"}
+        With fewer than two complete pairs or zero variance: raise
+        (default), or return NaN for every statistic that is undefined
+        (what a book built on any survey needs).
 
     Returns
     -------
@@ -383,7 +389,7 @@ def swemwbs_change_summary(scores: pd.DataFrame, *, threshold: float | None = No
     ------
     ValueError
         With fewer than two complete pairs, when every change is identical
-        (zero variance), for a non-positive threshold, an unknown norm or a
+        (zero variance) unless ``on_degenerate="nan"``, for a non-positive threshold, an unknown norm or a
         confidence outside (0, 1).
 
     Notes
@@ -447,42 +453,46 @@ def swemwbs_change_summary(scores: pd.DataFrame, *, threshold: float | None = No
     for name, values in (("metric_before", before), ("metric_after", after)):
         if ((values < spec.raw_min) | (values > spec.raw_max)).any():
             raise ValueError(f"{name} holds values outside the metric range {spec.raw_min}..{spec.raw_max}")
-    mean_change, sd_change, low, high, ttest = paired_t_interval(before, after, confidence, "SWEMWBS")
+    mean_change, sd_change, low, high, ttest = paired_t_interval(before, after, confidence, "SWEMWBS",
+                                                                 on_degenerate=on_degenerate)
     n = int(before.size)
     change = after - before
     n_improved = int(np.sum(change >= threshold - _THRESHOLD_TOLERANCE))
     n_worsened = int(np.sum(change <= -threshold + _THRESHOLD_TOLERANCE))
-    improved_ci = wilson_bounds(n_improved, n, confidence)
-    worsened_ci = wilson_bounds(n_worsened, n, confidence)
-    sd_before, sd_after = float(before.std(ddof=1)), float(after.std(ddof=1))
+    nan = float("nan")
+    improved_ci = wilson_bounds(n_improved, n, confidence) if n else (nan, nan)
+    worsened_ci = wilson_bounds(n_worsened, n, confidence) if n else (nan, nan)
+    sd_before, sd_after = sample_sd(before), sample_sd(after)
     if norm.sd is not None:
         standardiser, scale_before, scale_after = "population SD", norm.sd, norm.sd
     else:
         standardiser, scale_before, scale_after = "sample SD", sd_before, sd_after
-    if scale_before == 0 or scale_after == 0:
+    if (scale_before == 0 or scale_after == 0) and on_degenerate == "raise":
         raise ValueError("a time point has zero spread; the standardised difference from the norm is undefined")
-    diff_before = float(before.mean()) - norm.mean
-    diff_after = float(after.mean()) - norm.mean
+    mean_before = float(before.mean()) if n else nan
+    mean_after = float(after.mean()) if n else nan
+    diff_before = mean_before - norm.mean
+    diff_after = mean_after - norm.mean
     return SwemwbsChangeSummary(
         n=n,
-        mean_before=float(before.mean()),
-        mean_after=float(after.mean()),
+        mean_before=mean_before,
+        mean_after=mean_after,
         sd_before=sd_before,
         sd_after=sd_after,
         mean_change=mean_change,
         sd_change=sd_change,
         change_ci_low=low,
         change_ci_high=high,
-        t_statistic=float(ttest.statistic),
-        t_pvalue=float(ttest.pvalue),
+        t_statistic=nan if ttest is None else float(ttest.statistic),
+        t_pvalue=nan if ttest is None else float(ttest.pvalue),
         confidence=float(confidence),
         threshold=float(threshold),
         n_improved=n_improved,
-        share_improved=n_improved / n,
+        share_improved=n_improved / n if n else nan,
         improved_ci_low=improved_ci[0],
         improved_ci_high=improved_ci[1],
         n_worsened=n_worsened,
-        share_worsened=n_worsened / n,
+        share_worsened=n_worsened / n if n else nan,
         worsened_ci_low=worsened_ci[0],
         worsened_ci_high=worsened_ci[1],
         norm_population=norm.population,
@@ -490,8 +500,8 @@ def swemwbs_change_summary(scores: pd.DataFrame, *, threshold: float | None = No
         norm_sd=norm.sd,
         difference_from_norm_before=diff_before,
         difference_from_norm_after=diff_after,
-        standardised_difference_before=diff_before / scale_before,
-        standardised_difference_after=diff_after / scale_after,
+        standardised_difference_before=diff_before / scale_before if scale_before else nan,
+        standardised_difference_after=diff_after / scale_after if scale_after else nan,
         standardiser=standardiser,
         standardiser_before=float(scale_before),
         standardiser_after=float(scale_after),

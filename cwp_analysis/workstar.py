@@ -26,7 +26,7 @@ __all__ = ["workstar_summary"]
 
 
 def workstar_summary(data: pd.DataFrame, areas: Sequence[str] | None = None, *,
-                     confidence: float = 0.95) -> pd.DataFrame:
+                     confidence: float = 0.95, on_degenerate: str = "raise") -> pd.DataFrame:
     """Distance travelled on each Work Star outcome area.
 
     Parameters
@@ -41,6 +41,9 @@ def workstar_summary(data: pd.DataFrame, areas: Sequence[str] | None = None, *,
         ``health_wellbeing``); defaults to all areas in ``workstar.yaml``.
     confidence : float, default 0.95
 
+    on_degenerate : {"raise", "nan"}
+        An area with fewer than two complete pairs, or every change equal:
+        raise (default), or give NaN for the statistics that are undefined.
     Returns
     -------
     pandas.DataFrame
@@ -117,32 +120,37 @@ def workstar_summary(data: pd.DataFrame, areas: Sequence[str] | None = None, *,
         complete = ~np.isnan(first_all) & ~np.isnan(last_all)
         first, last = first_all[complete], last_all[complete]
         what = f"Work Star area {area!r}"
-        mean_change, _, low, high, _ = paired_t_interval(first, last, confidence, what)
+        mean_change, _, low, high, _ = paired_t_interval(first, last, confidence, what,
+                                                             on_degenerate=on_degenerate)
+        nan = float("nan")
         try:
             test = wilcoxon_signed_rank(first, last)
         except ValueError as exc:
-            raise ValueError(f"{what}: {exc}") from exc
+            if on_degenerate == "raise":
+                raise ValueError(f"{what}: {exc}") from exc
+            test = None
         row = {
             "area": area,
             "label": instrument.area_labels[area],
             "n": int(first.size),
-            "mean_first": float(first.mean()),
-            "mean_last": float(last.mean()),
+            "mean_first": float(first.mean()) if first.size else nan,
+            "mean_last": float(last.mean()) if last.size else nan,
             "mean_change": mean_change,
             "change_ci_low": low,
             "change_ci_high": high,
-            "wilcoxon_v": float(test.statistic),
-            "wilcoxon_p": float(test.pvalue),
-            "wilcoxon_z": None if test.zstatistic is None else float(test.zstatistic),
-            "wilcoxon_n": int(test.n),
-            "rank_biserial": float(test.rank_biserial),
+            "wilcoxon_v": nan if test is None else float(test.statistic),
+            "wilcoxon_p": nan if test is None else float(test.pvalue),
+            "wilcoxon_z": None if test is None or test.zstatistic is None else float(test.zstatistic),
+            "wilcoxon_n": int(np.count_nonzero(last - first)) if test is None else int(test.n),
+            "rank_biserial": nan if test is None else float(test.rank_biserial),
         }
         if instrument.stage_bands is not None:
             moved_up = instrument.stage_index(last) > instrument.stage_index(first)
             n_up = int(moved_up.sum())
             row["n_up_one_stage"] = n_up
-            row["share_up_one_stage"] = n_up / first.size
-            row["up_ci_low"], row["up_ci_high"] = wilson_bounds(n_up, int(first.size), confidence)
+            row["share_up_one_stage"] = n_up / first.size if first.size else nan
+            row["up_ci_low"], row["up_ci_high"] = (wilson_bounds(n_up, int(first.size), confidence)
+                                                   if first.size else (nan, nan))
         rows.append(row)
     result = pd.DataFrame(rows)
     result.attrs["confidence"] = float(confidence)

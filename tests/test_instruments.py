@@ -437,3 +437,31 @@ def test_workstar_bands_with_gap_are_refused(tmp_path, monkeypatch):
 def test_workstar_bad_input(frame, areas, message):
     with pytest.raises(ValueError, match=message):
         workstar_summary(frame, areas)
+
+
+def test_summaries_give_nan_where_a_tiny_or_constant_group_leaves_statistics_undefined():
+    import math
+
+    from cwp_analysis.instruments import swemwbs_change_summary, workstar_summary
+
+    one = pd.DataFrame({"metric_before": [15.32], "metric_after": [19.25]})
+    with pytest.raises(ValueError, match="at least 2 complete pairs"):
+        swemwbs_change_summary(one)
+    summary = swemwbs_change_summary(one, on_degenerate="nan")
+    assert summary.n == 1 and summary.mean_change == pytest.approx(3.93)
+    assert math.isnan(summary.change_ci_low) and math.isnan(summary.t_pvalue) and math.isnan(summary.sd_before)
+    assert summary.n_improved == 1
+    none = swemwbs_change_summary(pd.DataFrame({"metric_before": [float("nan")], "metric_after": [20.0]}),
+                                  on_degenerate="nan")
+    assert none.n == 0 and math.isnan(none.mean_before) and math.isnan(none.share_improved)
+    same = pd.DataFrame({"ws_job_skills_first": [3, 4, 5], "ws_job_skills_last": [4, 5, 6]})
+    with pytest.raises(ValueError, match="zero variance"):
+        workstar_summary(same, ["job_skills"])
+    row = workstar_summary(same, ["job_skills"], on_degenerate="nan").iloc[0]
+    assert row["n"] == 3 and row["mean_change"] == 1.0 and math.isnan(row["change_ci_low"])
+    # the rank test is defined: R, wilcox.test(c(4, 5, 6), c(3, 4, 5), paired = TRUE) gives p = 0.1489 (ties)
+    assert row["wilcoxon_p"] == pytest.approx(0.1489, abs=1e-4) and row["wilcoxon_n"] == 3
+    lone = workstar_summary(same.iloc[:1], ["job_skills"], on_degenerate="nan").iloc[0]
+    assert lone["n"] == 1 and math.isnan(lone["wilcoxon_p"]) and lone["wilcoxon_n"] == 1
+    with pytest.raises(ValueError, match="on_degenerate must be one of"):
+        workstar_summary(same, ["job_skills"], on_degenerate="ignore")
