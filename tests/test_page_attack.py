@@ -429,3 +429,14 @@ def test_share_text():
     assert share_text("[c]") is None and share_text("") is None
     low, high = share_text("12.1%")
     assert (round(low, 6), round(high, 6)) == (12.05, 12.15)
+
+
+def test_the_attacker_is_independent_of_the_disclosure_control_it_audits():
+    import subprocess
+    import sys
+
+    code = ("import sys, cwp_analysis.page_attack; "
+            "print(sorted(m for m in sys.modules if m.startswith('cwp_analysis.')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "cwp_analysis.attack_solver" in loaded
+    assert not any(name in loaded for name in ("'cwp_analysis.disclosure'", "sdc_", "publication", "tables'"))
