@@ -27,7 +27,6 @@ from cwp_analysis.publication import (
     _check_decimals,
     _fixed,
     _interval_text,
-    _is_missing,
     _require,
     format_pvalue,
     withhold_cells,

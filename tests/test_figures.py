@@ -12,7 +12,12 @@ from matplotlib.patches import Rectangle
 from cwp_analysis import describe, tables
 from cwp_analysis.figures import engagement as engagement_figures
 from cwp_analysis.figures import likert as likert_figures
-from cwp_analysis.figures.style import ALT_TEXT_LIMIT, BEFORE_AFTER, LIKERT5, save_figure
+from cwp_analysis.figures.style import (
+    ALT_TEXT_LIMIT,
+    BEFORE_AFTER,
+    LIKERT5,
+    save_figure,
+)
 from cwp_analysis.stats import PairedItem, outcome_table
 
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from cwp_analysis.figures.style import ALT_TEXT_LIMIT, BEFORE_AFTER, save_figure
-from cwp_analysis.tables import workstar_publication_table
 from cwp_analysis.figures.workstar import workstar_change_figure
+from cwp_analysis.tables import workstar_publication_table
 
 
 @pytest.fixture(autouse=True)

@@ -248,3 +248,62 @@ def test_share_attainability():
     assert not one.loc["age_22_49_pct", "attainable"]
     with pytest.raises(ValueError, match="n_respondents"):
         rp.share_attainability(0)
+
+
+# --------------------------------------------------------------------------- marks follow the counts (issue 10)
+
+
+def test_a_withheld_share_withholds_its_mark_and_every_tally():
+    # "8% of 65, reproduced" would mean 5 women aged 21 or under: the mark goes with the share.
+    survey = pd.DataFrame({"respondent_id": [f"R{i:02d}" for i in range(65)], "age_band": [1] * 5 + [2] * 60})
+    marked = _results(survey, ids=["age_21_under_pct", "engagements_target_ratio", "pilot_end_year"])
+    assert marked.loc["age_21_under_pct", "status"] == rp.STATUS_REPRODUCED      # 5/65 = 7.7% reads as 8%
+    table = rp.survey_shares_table(marked, survey).disclose(7)
+    row = table.table.loc["age_21_under_pct"]
+    assert row[["recomputed", "check", "women counted", "other answers"]].tolist() == ["[c]"] * 4
+    assert row["answering"] == 65 and row["published"] == "8%"
+    statuses = rp.withhold_statuses(marked, [table])
+    assert statuses.loc["age_21_under_pct", "status"] == rp.STATUS_WITHHELD
+    assert pd.isna(statuses.loc["age_21_under_pct", "recomputed"])
+    tally = rp.tally_claims(statuses)
+    assert (tally.reproduced, tally.not_reproduced, tally.withheld, tally.recomputable) == (0, 1, 1, 2)
+    by_scope = rp.claims_by_scope(statuses)
+    assert by_scope.loc["survey", "[c] withheld (small count)"] == 1 and "✔ reproduced" not in by_scope.columns
+    engagement = rp.ClaimTable(rp.engagement_claims_table(marked).assign(n=[40]), (rp.CountLine(("n",)),),
+                               derived=None).disclose(7)
+    failures = rp.failures_table(marked, [table, engagement])     # raw marks in, controlled list out
+    assert failures.index.tolist() == ["engagements_target_ratio"]
+    assert not any("aged 21" in line for line in rp.failure_notes(marked, [table]))
+
+
+def test_the_tests_table_withholds_a_p_value_resting_on_few_changing_women(survey):
+    marked = _results(survey, ids=["swemwbs_mind_p", "fwt_most_used_rank"])
+    shown = rp.survey_tests_claim_table(marked, survey).disclose(7).table
+    # 16 of 20 pairs changed answer and 4 did not: both sides of the line are withheld with the p-value.
+    assert shown.loc["swemwbs_mind_p", ["recomputed", "check", "pairs changing", "pairs unchanged"]].tolist() == \
+        ["[c]"] * 4
+    assert shown.loc["fwt_most_used_rank", "recomputed"] == "rank 1"
+    assert shown.loc["fwt_most_used_rank", "check"] != "[c]"
+
+
+def test_the_chapter_works_with_any_number_of_failing_claims():
+    from tests.survey_factory import as_codes, make_survey
+
+    survey = as_codes(make_survey(140, seed=9, missing=0.05))
+    results = rp.marked_claims(rp.evaluate_claims(survey, None))
+    chapter = rp.reproduction_chapter(results, survey, None, threshold=7)
+    tally = chapter.tally
+    assert tally.claims == len(results)
+    assert tally.reproduced + tally.not_reproduced + tally.withheld + tally.not_recomputable == tally.claims
+    assert tally.not_reproduced > 50                       # random answers: most survey claims fail
+    assert len(chapter.failures) == tally.not_reproduced
+    assert len(chapter.detail) == tally.recomputable
+    assert chapter.detail["check"].iloc[0] == rp.CHECK_MARKS[rp.STATUS_NOT_REPRODUCED]
+    assert chapter.by_domain.loc["Total", "Total"] == tally.claims
+    assert set(chapter.by_domain.index) >= {"demographics", "Total"}
+    # No mark beside a withheld value, anywhere.
+    for table in chapter.claim_tables.values():
+        hidden = table.suppressed["recomputed"] if "recomputed" in table.suppressed else []
+        assert all(table.table.loc[i, "check"] == "[c]" for i in table.table.index[hidden])
+    assert chapter.workstar.table.empty and rp.count_withheld(chapter.claim_tables.values()) == chapter.n_withheld
+    assert len(chapter.failure_notes) == tally.not_reproduced

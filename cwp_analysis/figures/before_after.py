@@ -19,7 +19,12 @@ import pandas as pd
 
 from cwp_analysis.derived_rule import withheld_sentence
 from cwp_analysis.disclosure import DisclosedTable
-from cwp_analysis.figures.style import BEFORE_AFTER, compose_alt, house_style, message_figure
+from cwp_analysis.figures.style import (
+    BEFORE_AFTER,
+    compose_alt,
+    house_style,
+    message_figure,
+)
 
 __all__ = ["before_after_figure", "before_after_values"]
 

@@ -33,7 +33,12 @@ import pandas as pd
 
 from cwp_analysis.derived_rule import withheld_sentence
 from cwp_analysis.disclosure import DisclosedTable
-from cwp_analysis.figures.style import OKABE_ITO, compose_alt, house_style, message_figure
+from cwp_analysis.figures.style import (
+    OKABE_ITO,
+    compose_alt,
+    house_style,
+    message_figure,
+)
 
 __all__ = ["partner_use_figure", "partner_use_values"]
 

@@ -17,8 +17,6 @@ import contextlib
 from pathlib import Path
 
 import matplotlib
-
-
 import matplotlib.pyplot as plt
 
 #: Okabe-Ito palette, in the order used for categories.

@@ -27,7 +27,12 @@ import pandas as pd
 
 from cwp_analysis.derived_rule import withheld_sentence
 from cwp_analysis.disclosure import DisclosedTable
-from cwp_analysis.figures.style import BEFORE_AFTER, compose_alt, house_style, message_figure
+from cwp_analysis.figures.style import (
+    BEFORE_AFTER,
+    compose_alt,
+    house_style,
+    message_figure,
+)
 from cwp_analysis.instruments import load_workstar_instrument
 
 __all__ = ["workstar_change_figure", "workstar_values"]
