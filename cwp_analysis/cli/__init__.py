@@ -14,6 +14,10 @@ that module is imported, so a command does not pay for the imports of all
 the others.  Errors a user can cause (:class:`~cwp_analysis.errors.CwpError`)
 are printed as one line on stderr, with a non-zero exit status; set
 ``CWP_DEBUG=1`` to see the traceback of an unexpected error.
+
+Output is safe by default: a command that prints counts of people prints
+them disclosure-controlled, unless it is given ``--raw``
+(:func:`add_raw_option`), which prints :data:`RAW_WARNING` on stderr.
 """
 
 from __future__ import annotations
@@ -27,6 +31,35 @@ from collections.abc import Sequence
 
 from cwp_analysis import __version__
 from cwp_analysis.errors import CwpError, SurveyValidationError
+
+
+#: The line a command prints on stderr when ``--raw`` switches disclosure control off.
+RAW_WARNING = "not disclosure-controlled: do not publish"
+
+
+def add_raw_option(parser: argparse.ArgumentParser, what: str = "counts") -> None:
+    """Add ``--raw`` (and ``--threshold``) to a command that prints counts of people.
+
+    Without ``--raw`` the command prints disclosure-controlled results with
+    counts of ``--threshold`` or fewer withheld; with it, the raw results
+    and the warning :data:`RAW_WARNING` on stderr (:func:`warn_if_raw`).
+    """
+    from cwp_analysis.cli._types import positive_int
+    from cwp_analysis.disclosure import DEFAULT_THRESHOLD
+
+    parser.add_argument("--raw", action="store_true",
+                        help=f"print the raw {what}, without disclosure control (prints a warning: not for "
+                             "publication)")
+    parser.add_argument("--threshold", type=positive_int, default=DEFAULT_THRESHOLD, metavar="N",
+                        help=f"withhold counts from 1 to N and what would reveal them (default {DEFAULT_THRESHOLD})")
+
+
+def warn_if_raw(args: argparse.Namespace, command: str) -> bool:
+    """Print :data:`RAW_WARNING` on stderr when ``args.raw``; return ``args.raw``."""
+    raw = bool(getattr(args, "raw", False))
+    if raw:
+        print(f"cwp {command}: {RAW_WARNING}", file=sys.stderr)
+    return raw
 
 
 def command_names() -> list[str]:
