@@ -115,6 +115,18 @@ def _missing(value) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
+def _numbers_only(values: pd.Series) -> bool:
+    present = [v for v in values if not _missing(v)]
+    if not present:
+        return False
+    for value in present:
+        try:
+            float(value)
+        except (TypeError, ValueError):
+            return False
+    return True
+
+
 def all_withheld(disclosed: DisclosedTable, columns: Sequence | None = None) -> bool:
     """True when a disclosed table publishes no value in ``columns``.
 
@@ -126,8 +138,8 @@ def all_withheld(disclosed: DisclosedTable, columns: Sequence | None = None) -> 
     disclosed : DisclosedTable
     columns : sequence, optional
         Columns to look at; default every column that has a withheld cell
-        or is a count/derived column (any column of the suppression mask
-        that is not wholly text labels is judged by its cells).
+        or holds only numbers (counts, and shares or means printed as
+        text); label columns are not judged.
 
     Examples
     --------
@@ -140,7 +152,7 @@ def all_withheld(disclosed: DisclosedTable, columns: Sequence | None = None) -> 
         raise ValueError(f"expected a DisclosedTable, got {type(disclosed).__name__}")
     table, mask = disclosed.table, disclosed.suppressed
     if columns is None:
-        columns = [c for c in mask.columns if bool(mask[c].any()) or pd.api.types.is_numeric_dtype(table[c])]
+        columns = [c for c in mask.columns if bool(mask[c].any()) or _numbers_only(table[c])]
         if not columns:
             return table.empty
     unknown = [c for c in columns if c not in table.columns]

@@ -304,8 +304,8 @@ def diverging_likert_figure(
     codes = list(dict.fromkeys(frame["code"]))
     code_labels = dict(zip(frame["code"], frame["code_label"].astype(str)))
     scale_text = f"a {len(codes)}-point scale from '{code_labels[codes[0]]}' to '{code_labels[codes[-1]]}'"
-    drawable = [b for b in bars if b.status in ("shown", "partly withheld")]
-    withheld = sum(b.status == "withheld" for b in bars)
+    drawable = [b for b in bars if any(w > 0 for w in b.width.values())]
+    withheld = sum(b.status in ("withheld", "partly withheld") for b in bars)
     if not drawable:
         message = withheld_sentence(threshold) if withheld else "No woman answered these questions."
         return message_figure(message), compose_alt(
@@ -322,8 +322,8 @@ def diverging_likert_figure(
                 if code in bar.merged:
                     patch.set_hatch(_MERGED_HATCH)
         for yi, bar in zip(y, bars):
-            if bar.status in ("withheld", "no answers"):
-                text = "withheld: small counts" if bar.status == "withheld" else "no answers"
+            if not any(w > 0 for w in bar.width.values()):
+                text = "no answers" if bar.status == "no answers" else "withheld: small counts"
                 ax.annotate(text, (0, yi), ha="center", va="center", fontsize=8, color="#555555")
                 continue
             low = min(bar.start[c] for c in codes)

@@ -163,7 +163,7 @@ def partner_use_figure(
         drawn, withheld = partners[keep], int((~keep).sum())
     if drawn.empty:
         message = (withheld_sentence(threshold) if threshold is not None and withheld
-                   else "No partner's share may be shown." if withheld else "No partner to show.")
+                   else "No partner's share may be shown." if withheld else "No woman answered the questions about partners.")
         return message_figure(message), compose_alt(message, "The bar chart of partner use is not drawn.")
     values = {}
     for column in ("percent", "ci_low", "ci_high"):
