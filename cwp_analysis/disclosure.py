@@ -103,6 +103,7 @@ from cwp_analysis.sdc_frame import (
     auto_count_columns,
     complement_positions,
     count_block,
+    derived_withheld,
     normalise_derived,
     resolve_count_columns,
     secondary_mode,
@@ -294,14 +295,9 @@ def _assemble(prepared: _Prepared, withheld: frozenset, *, audit, unprotected, m
     for j, column in enumerate(counts):
         mask[column] = suppressed[:, j]
         primary_mask[column] = required[:, j]
-    n_derived = 0
-    for column, sources in prepared.derived.items():
-        hidden = np.zeros(len(table), dtype=bool)
-        for source in sources:
-            hidden |= suppressed[:, counts.index(source)]
-        already = np.array([v == marker if isinstance(v, str) else False for v in table[column]])
-        n_derived += int((hidden & ~already).sum())
-        mask[column] = hidden | already
+    derived_masks, n_derived = derived_withheld(table, prepared.derived, counts, suppressed, marker)
+    for column, hidden in derived_masks.items():
+        mask[column] = hidden
     out = table.copy()
     for column in list(counts) + list(prepared.derived):
         out[column] = out[column].astype(object)
@@ -383,32 +379,19 @@ def disclose(table: pd.DataFrame, *, count_columns: Sequence | None = None,
 
     Notes
     -----
-    **Primary suppression** withholds counts in 1..``threshold``
-    (including totals), not zero.  **The complement rule** withholds a
-    count ``k`` in a line with a published total ``n`` (or beside a base,
-    ``complements``) when ``n - k`` lies in 1..``threshold``.
-
-    **Secondary suppression** is chosen by
+    The policy is the module's (primary, complement rule, secondary,
+    audit, derived).  **Secondary suppression** is
     :func:`cwp_analysis.sdc_suppress.optimal_suppression`: the fewest
-    further cells such that, for every withheld count, the interval an
-    attacker can infer from the published cells and the line totals (by
-    integer linear programming) is neither a single value nor inside
-    1..``threshold``; for a count withheld by the complement rule, the
-    same holds for the people outside it.  Among patterns with the fewest
-    cells, the one withholding the smallest counts is chosen, preferring
-    ordinary cells to totals and totals to zeros.  The pattern is then
-    audited (:func:`cwp_analysis.sdc_audit.audit_suppression`) and the
-    audit kept on the result.
-
-    **Derived values** follow their sources (NHS Digital withholds a mean
-    computed from 1 to 7 values for the same reason).
-
-    The function never changes a published number: totals are not
-    recomputed, so they remain the true totals.
-
-    **Idempotence.**  Cells already holding ``marker`` count as withheld
-    (and are reported as primary), so disclosing a disclosed table returns
-    the same table.
+    further cells such that, for every withheld count (and the people
+    outside a count withheld by the complement rule), the interval an
+    attacker infers by integer linear programming from the published cells
+    and the line totals is neither a single value nor inside
+    1..``threshold``.  Ties go to the smallest counts, ordinary cells
+    before totals, totals before zeros.  The pattern's audit
+    (:func:`cwp_analysis.sdc_audit.audit_suppression`) is kept on the
+    result.  Published numbers are never changed (totals are not
+    recomputed).  Cells already holding ``marker`` count as withheld (and
+    as primary), so disclosing a disclosed table returns the same table.
 
     Examples
     --------
@@ -595,7 +578,8 @@ def check_disclosure(table: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, *,
     ...                               index=["no", "yes"]), secondary=False)
     Traceback (most recent call last):
     ...
-    cwp_analysis.disclosure.DisclosureError: column '%', row 'no': 4.6% of 65 pins the count to 3..3 (inside 1..7) (and 1 more)
+    cwp_analysis.disclosure.DisclosureError: column '%', row 'no': 4.6% of 65 pins the count to 3..3 \
+(inside 1..7) (and 1 more)
     """
     validate_threshold_marker(threshold, marker)
     mode = secondary_mode(secondary)

@@ -29,6 +29,7 @@ __all__ = [
     "auto_count_columns",
     "complement_positions",
     "count_block",
+    "derived_withheld",
     "is_missing",
     "normalise_derived",
     "resolve_count_columns",
@@ -175,7 +176,8 @@ def normalise_derived(derived_columns, table) -> dict:
     for column, sources in derived_columns.items():
         if column not in table.columns:
             raise ValueError(f"derived column {column!r} is not in the table")
-        sources = [sources] if isinstance(sources, Hashable) and not isinstance(sources, tuple | list) else list(sources)
+        single = isinstance(sources, Hashable) and not isinstance(sources, tuple | list)
+        sources = [sources] if single else list(sources)
         if not sources:
             raise ValueError(f"derived column {column!r} needs at least one source count column")
         derived[column] = sources
@@ -218,3 +220,20 @@ def complement_positions(complements, counts: list) -> list:
             raise ValueError(f"complements: column(s) {stray} are not count columns")
         positions.append((counts.index(count), counts.index(base)))
     return positions
+
+
+def derived_withheld(table: pd.DataFrame, derived: Mapping, counts: list, suppressed: np.ndarray,
+                     marker: str) -> tuple[dict, int]:
+    """Which derived cells to withhold: wherever a source count is withheld, or already marked.
+
+    Returns ``({derived column: boolean array}, number newly withheld)``.
+    """
+    masks, newly = {}, 0
+    for column, sources in derived.items():
+        hidden = np.zeros(len(table), dtype=bool)
+        for source in sources:
+            hidden |= suppressed[:, counts.index(source)]
+        already = np.array([v == marker if isinstance(v, str) else False for v in table[column]], dtype=bool)
+        newly += int((hidden & ~already).sum())
+        masks[column] = hidden | already
+    return masks, newly

@@ -17,9 +17,11 @@ The rules, in order
 3. With ``rows="statistics"`` the caller declares that every row is an
    aggregate, and the remaining rules are skipped.
 4. **Respondent ids** (``rows="auto"``): an index level, text column or the
-   column labels hold two or more values, all shaped like respondent ids
-   (:data:`RESPONDENT_ID_PATTERN`: letters, then at least two digits, such as
-   ``SYN-001``, ``R017``, ``CWP_12``).
+   column labels hold three or more distinct values, all shaped like
+   respondent ids with one common prefix (:data:`RESPONDENT_ID_PATTERN`:
+   letters, then at least two digits, such as ``SYN-001``, ``R017``,
+   ``CWP_12``; citation keys or period labels, whose prefixes differ, do
+   not count).
 5. **Long tables** (``rows="auto"``, more than ``max_rows`` rows) must show
    that their rows are statistics: a column named like a statistic (a count,
    base, share, mean... see :data:`STATISTIC_WORDS`), or rows keyed by claim
@@ -56,6 +58,7 @@ __all__ = [
     "ROW_KEY_PATTERN",
     "STATISTIC_WORDS",
     "is_statistic_name",
+    "looks_like_respondent_ids",
     "respondent_level_reason",
 ]
 
@@ -68,8 +71,8 @@ IDENTIFIER_COLUMNS = frozenset({
 MAX_AGGREGATE_ROWS = 50
 #: A text cell longer than this is treated as free text (the longest item label is about 60 characters).
 MAX_LABEL_LENGTH = 120
-#: Values shaped like respondent ids: letters (with - or _), then two or more digits.
-RESPONDENT_ID_PATTERN = r"[A-Za-z][A-Za-z_-]{0,11}[0-9]{2,}"
+#: Values shaped like respondent ids: a prefix of letters (with - or _), then two or more digits.
+RESPONDENT_ID_PATTERN = r"([A-Za-z][A-Za-z_-]{0,7})([0-9]{2,})"
 #: Claim and codebook ids: snake_case words (``survey_n``, ``bank_account_before``).
 ROW_KEY_PATTERN = r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+"
 #: Words in a column name that make it a statistic column ("n" counts only as the last word).
@@ -113,16 +116,35 @@ def _text_columns(table: pd.DataFrame):
             yield f"column {column!r}", series
 
 
+def _present(values) -> list:
+    return [v for v in values if not (v is None or (isinstance(v, float) and np.isnan(v)))]
+
+
 def _all_match(values, pattern: str) -> bool:
-    present = [v for v in values if not (v is None or (isinstance(v, float) and np.isnan(v)))]
+    present = _present(values)
     return len(set(present)) >= 2 and all(isinstance(v, str) and re.fullmatch(pattern, v.strip()) for v in present)
+
+
+def looks_like_respondent_ids(values) -> bool:
+    """True for three or more distinct values shaped like respondent ids with one common prefix.
+
+    >>> [looks_like_respondent_ids(v) for v in (["SYN-001", "SYN-002", "SYN-010"], ["R17", "R18", "R20"])]
+    [True, True]
+    >>> [looks_like_respondent_ids(v) for v in (["sep_18", "mar_19", "sep_19"], ["duffy2011", "hood2014", "wrc2011"])]
+    [False, False]
+    """
+    present = _present(values)
+    if len(set(present)) < 3 or not all(isinstance(v, str) for v in present):
+        return False
+    matches = [re.fullmatch(RESPONDENT_ID_PATTERN, v.strip()) for v in present]
+    return all(matches) and len({m.group(1).lower() for m in matches}) == 1
 
 
 def _respondent_ids(table: pd.DataFrame) -> str | None:
     for where, series in [*_levels(table), *_text_columns(table)]:
-        if _all_match(series.tolist(), RESPONDENT_ID_PATTERN):
+        if looks_like_respondent_ids(series.tolist()):
             return where
-    if _all_match([str(c) for c in table.columns], RESPONDENT_ID_PATTERN):
+    if looks_like_respondent_ids([str(c) for c in table.columns]):
         return "the column labels"
     return None
 

@@ -185,6 +185,13 @@ def block_model(block: CountBlock, threshold: int, *, mode: str = "both", comple
 
     for name, body, totals in _lines(block, mode):
         if totals and body:
+            known = [values[c] for c in body + totals if not missing[c] and not marked[c]]
+            if not attacker_view and len(known) == len(body) + len(totals):
+                line_sum = float(sum(values[c] for c in body))
+                wrong = [values[t] for t in totals if values[t] != line_sum]
+                if wrong:
+                    raise ValueError(f"{name}: the total {wrong[0]:g} is not the sum of the line ({line_sum:g}); "
+                                     "declare the totals with total_rows / total_columns (or [] for none)")
             for t in totals:
                 facts.append(LinearFact([(block.cell(*t), 1.0)] + [(block.cell(*c), -1.0) for c in body], 0, 0,
                                         f"{name}: total"))

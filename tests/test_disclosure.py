@@ -375,7 +375,7 @@ def test_check_disclosure_fails_a_share_that_pins_a_withheld_count():
 def test_check_disclosure_fails_a_share_that_leaves_a_small_complement():
     # "96% of 68" means 3 who would not ask
     table = pd.DataFrame({"Would ask": [C], "Base": [68], "Share %": ["96"]}, index=["ask"], dtype=object)
-    with pytest.raises(DisclosureError, match="rest of the base to 3..3"):
+    with pytest.raises(DisclosureError, match=r"rest of the base to 3\.\.3"):
         check_disclosure(table, secondary=False)
 
 
@@ -458,3 +458,10 @@ def test_rows_statistics_declares_aggregate_rows():
         refuse_respondent_level(frame, rows="people")
     result = disclose(pd.DataFrame({"k": np.arange(60) + 8}), rows="statistics", secondary=False)
     assert result.n_primary == 0
+
+
+def test_a_total_that_is_not_the_sum_of_its_line_is_an_error():
+    table = pd.DataFrame({"A": [5, 20], "B": [30, 30], "Total": [40, 50]}, index=["r1", "r2"])
+    with pytest.raises(ValueError, match=r"row 'r1': the total 40 is not the sum of the line \(35\)"):
+        disclose(table)
+    assert disclose(table, total_columns=[]).table.at["r1", "A"] == C

@@ -72,7 +72,8 @@ def test_two_by_two_with_margins_worked_by_hand():
     rows, cols = ["r1", "r2", "T"], ["A", "B", "T"]
     grid = [[5, 20, 25], [12, 15, 27], [17, 35, 52]]
     result = audit_suppression(grid_problem(grid, rows, cols, [("r1", "A"), ("r1", "B"), ("r2", "A"), ("r2", "B")]), 7)
-    assert intervals(result) == {("r1", "A"): (0, 17), ("r1", "B"): (8, 25), ("r2", "A"): (0, 17), ("r2", "B"): (10, 27)}
+    assert intervals(result) == {("r1", "A"): (0, 17), ("r1", "B"): (8, 25),
+                                 ("r2", "A"): (0, 17), ("r2", "B"): (10, 27)}
     assert result.passed
     assert set(result.intervals["kind"]) == {"withheld"}
 
