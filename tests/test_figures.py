@@ -75,6 +75,7 @@ def test_engagements_by_partner_stacks_every_cell():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["CELC", "Kairos", "CHWA", "CRASAC", "FWT"]
     for text in ("205", "228", "177", "247", "857", "Kairos"):
         assert text in alt
+    assert len(alt) <= ALT_TEXT_LIMIT
 
 
 def test_cumulative_figure_against_target():
@@ -87,9 +88,9 @@ def test_cumulative_figure_against_target():
     assert len(target) == 1
     headline = [line for line in lines if list(line.get_ydata()) == [655]]
     assert len(headline) == 1
-    assert "target of 300" in alt and "655" in alt and "Mar-19" in alt
+    assert "target of 300" in alt and "655" in alt and "Mar-19" in alt and len(alt) <= ALT_TEXT_LIMIT
     fig2, alt2 = engagement_figures.cumulative_engagements_figure(target=1000, show_printed_total=False)
-    assert "not reached" in alt2 and "655" not in alt2
+    assert "not reached" in alt2 and "655" not in alt2 and len(alt2) <= ALT_TEXT_LIMIT
     assert len(fig2.axes[0].get_lines()) == 2
 
 
@@ -296,3 +297,20 @@ def test_every_bar_withheld_gives_one_sentence():
         "All values withheld by disclosure control (counts of 7 or fewer)."]
     assert alt.startswith("All values withheld by disclosure control (counts of 7 or fewer).")
     assert len(alt) <= ALT_TEXT_LIMIT
+
+
+def test_compose_alt_keeps_the_first_sentence_and_what_fits():
+    from cwp_analysis.figures.style import compose_alt
+
+    assert compose_alt("A chart.", "x" * 300, "Short.") == "A chart. Short."
+    long = compose_alt("word " * 80)
+    assert len(long) <= ALT_TEXT_LIMIT and long.endswith("…")
+    with pytest.raises(ValueError, match="at least one sentence"):
+        compose_alt("", " ")
+
+
+def test_many_likert_items_keep_the_alt_text_short():
+    counts = {item: (10, 10, 10, 10, 20) for item in
+              ["reflect_skills", "reflect_understood", "reflect_plans", "reflect_positive", "reflect_range"]}
+    fig, alt = likert_figures.diverging_likert_figure(_summary_from_counts(counts))
+    assert len(alt) <= ALT_TEXT_LIMIT and alt.startswith("Diverging bar chart of 5 item(s)")
