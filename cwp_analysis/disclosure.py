@@ -13,15 +13,16 @@ The policy
    people or statistics, not only its length
    (:mod:`cwp_analysis.sdc_guards`).
 2. **Primary suppression.**  Counts from 1 to ``threshold`` (default 7) are
-   withheld and shown as ``marker`` (default ``"[c]"``).  Zero is not
-   withheld: "nobody" identifies no one, and NHS Digital's rule replaces
-   values between 1 and 7 [1]_.  (OpenSAFELY's wording, "counts <= 7
-   redacted", with other counts rounded to the nearest 5 [2]_, does not
-   carve out zero; a table bound for OpenSAFELY release should be checked
-   against its current output rules.)
+   withheld and shown as ``marker`` (default ``"[c]"`` [4]_).  Zero is not
+   withheld: "nobody" identifies no one, and NHS Digital replaces values
+   between 1 and 7 [1]_.  OpenSAFELY requires outputs based on counts of 7
+   or fewer to be redacted and now recommends rounding every count after
+   that [2]_; NHS Digital rounds other sub-national counts to the nearest
+   5.  This project keeps true counts and instead proves, by the audit
+   below, that no withheld count can be worked out.
 3. **Complement rule.**  In a line whose total ``n`` is published, a count
    from ``n - threshold`` to ``n - 1`` is withheld too: beside ``n`` it
-   publishes the small number of people outside it [3]_ [4]_.  The same
+   publishes the small number of people outside it [3]_ [5]_.  The same
    holds for a count beside the base it is a share of (``complements``).
 4. **Secondary suppression by optimisation.**  Further cells are withheld
    so that no withheld count can be worked out from the published cells,
@@ -43,24 +44,26 @@ Conventions
 -----------
 * Blank cells (NaN/None) are left as they are; the attacker does not know
   them, and they are never withheld as complements.
-* Totals are rows and columns whose label is "Total", "All" or
-  "Grand total" (any case), unless ``total_rows`` / ``total_columns`` say
-  otherwise.  Totals are part of the lines they close and are withheld
-  themselves when that protects at least cost.
-* A line without a total cell still adds up to a known number (such as
-  the respondents answering a question) when ``secondary`` says it does.
+* Totals are rows and columns labelled "Total", "All" or "Grand total"
+  (any case) unless ``total_rows`` / ``total_columns`` say otherwise; they
+  may be withheld themselves when that protects at least cost.
+* Lines without a total cell add up to a known number (such as the
+  respondents answering) when ``secondary`` says so.
 
 References
 ----------
-.. [1] NHS Digital. Disclosure control methodology for Hospital Episode
-   Statistics (HES) and Emergency Care Data Set (ECDS), September 2018
-   (small numbers: values between 1 and 7 suppressed).
-.. [2] OpenSAFELY documentation. Output checking: applying statistical
-   disclosure control (counts of 7 or fewer redacted; other counts
-   rounded to the nearest 5).
-.. [3] Office for National Statistics / Government Statistical Service.
-   Disclosure control guidance for tables produced from surveys
-   (threshold rule, complementary and secondary suppression).
+.. [1] NHS Digital (2018). Disclosure control methodology for Hospital
+   Episode Statistics (HES) and Emergency Care Data Set (ECDS) (values
+   between 1 and 7 shown as "*", other counts below national level rounded
+   to the nearest 5).
+.. [2] OpenSAFELY documentation. Applying statistical disclosure control
+   (outputs based on counts <= 7 redacted); and OpenSAFELY, Updated
+   disclosure control guidance (rounding of counts after small-number
+   suppression).
+.. [3] Government Statistical Service. Statistical disclosure control
+   guidance: tables produced from surveys, and from administrative sources
+   (threshold rule; secondary suppression so that suppressed cells cannot
+   be derived from totals).
 .. [4] Government Analysis Function. Symbols in tables: definitions and
    help ("[c]" for confidential).
 .. [5] Hundepool A, Domingo-Ferrer J, Franconi L, Giessing S, Schulte
@@ -175,9 +178,9 @@ class DisclosedTable:
     threshold : int
     marker : str
     unprotected : tuple of str
-        Protected quantities that no suppression pattern can protect (for
-        instance a small count whose line holds nothing else to withhold).
-        Empty in normal use; anything listed here needs a human decision.
+        Quantities no suppression pattern can protect (a small count whose
+        line holds nothing else to withhold): empty in normal use, else a
+        human decision is needed.
     audit : AuditResult or None
         The protection-interval audit of the result: the attacker's
         interval for every withheld count (``audit.intervals``).
@@ -555,15 +558,13 @@ def check_disclosure(table: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, *,
     Raises
     ------
     DisclosureError
-        If the frame is respondent-level or holds free text; if a count
-        from 1 to ``threshold`` is shown; if a shown count leaves 1 to
-        ``threshold`` people outside it in a line with a published total
-        (or beside its base, ``complements``); if a shown share pins its
-        count, or the rest of its base, inside 1..``threshold``; or if the
-        protection-interval audit over the table's totals, shares and
-        ``facts`` finds a withheld count that is recoverable or confined
-        to 1..``threshold`` (a line that adds up to a known number but
-        shows no total fails when it holds a single withheld cell).
+        For a respondent-level frame or free text, a shown count in
+        1..``threshold``, a shown count leaving 1..``threshold`` people
+        outside it beside a published total or base, a shown share pinning
+        its count (or the rest of its base) inside 1..``threshold``, or a
+        withheld count the audit over totals, shares and ``facts`` finds
+        recoverable or confined to 1..``threshold`` (see
+        :mod:`cwp_analysis.sdc_check`).
     ValueError
         For malformed counts or arguments, or published numbers that
         contradict the declared totals.

@@ -46,8 +46,9 @@ References
    (2014). tau-Argus user's manual, version 4.1.  Statistics Netherlands
    (sections on secondary suppression and the audit of a suppression
    pattern).
-.. [2] Meindl B (2023). sdcTable: Methods for Statistical Disclosure
-   Control in Tabular Data.  R package (``protectTable``, ``attack``).
+.. [2] Meindl B. sdcTable: Methods for Statistical Disclosure Control in
+   Tabular Data.  R package on CRAN (``protectTable``; ``attack``, which
+   computes the attacker's lower and upper bound of each suppressed cell).
 .. [3] Hundepool A, Domingo-Ferrer J, Franconi L, Giessing S, Schulte
    Nordholt E, Spicer K, de Wolf P-P (2012). Statistical Disclosure
    Control.  Chichester: Wiley, chapters 4 and 5 (protection intervals,
