@@ -45,7 +45,9 @@ best pattern so far: for each failing quantity it withholds the candidate
 with the largest weight in that quantity's interval cut per unit cost (or,
 when the failure is integral, the cheapest candidate sharing a relation),
 and re-audits, until the audit passes.  The result is then safe but not
-proven minimal (``method == "heuristic"``).
+proven minimal (``method == "heuristic"``); so is a pattern whose master
+program stopped at its node limit (20,000 branch-and-bound nodes, a count
+rather than a time so that results do not depend on the machine).
 
 References
 ----------
@@ -116,7 +118,8 @@ class SuppressionResult:
         audit even with every candidate withheld); empty in normal use.
     method : {"none", "milp", "heuristic"}
         ``"milp"``: proven cheapest; ``"heuristic"``: safe, not proven
-        minimal; ``"none"``: nothing could be withheld to help.
+        minimal (the greedy heuristic, or a master program stopped at its
+        node limit); ``"none"``: nothing could be withheld to help.
     rounds : int
         Rounds of the master program.
     """
@@ -166,6 +169,7 @@ class _Master:
     costs: np.ndarray
     rows: list
     sides: dict
+    proven: bool = True
 
     def add(self, coefficients: dict, low: float, tag=None) -> None:
         self.rows.append((tag, coefficients, low))
@@ -193,6 +197,7 @@ class _Master:
                       options={"node_limit": 20000})
         if result.x is None or result.status not in (0, 1):
             return None
+        self.proven = self.proven and result.status == 0
         chosen = result.x[: len(self.candidates)] > 0.5
         return {cell for cell, on in zip(self.candidates, chosen) if on}
 
@@ -447,7 +452,8 @@ def optimal_suppression(problem: AuditProblem, threshold: int = 7, *, candidates
         if added:
             continue
         if not _failing(problem, pattern, doubtful, threshold):
-            return _finish(problem, pattern, forced, threshold, quantities, "milp", rounds)
+            method = "milp" if master.proven else "heuristic"
+            return _finish(problem, pattern, forced, threshold, quantities, method, rounds)
         outside = {position[c]: 1.0 for c in candidates if c not in pattern}
         if not outside:
             break
