@@ -10,8 +10,9 @@ publishes it with ``nb.publish_table(ctx, name, table.disclose(threshold),
 caption=...)``.
 
 This module holds the builders of descriptive tables (frequencies, needs,
-service use, Likert items).  The table type, formatting and the readers
-for prose live in :mod:`cwp_analysis.publication`; the before/after
+service use, Likert items).  The table type and formatting live in
+:mod:`cwp_analysis.publication`, the readers for prose in
+:mod:`cwp_analysis.prose`; the before/after
 builders (outcome tests, SWEMWBS, Work Star) in
 :mod:`cwp_analysis.outcome_tables`.  Every public name of those modules is
 importable from here too.
@@ -76,6 +77,14 @@ from cwp_analysis.outcome_tables import (
     swemwbs_change_publication_table,
     workstar_publication_table,
 )
+from cwp_analysis.prose import (
+    cell_text,
+    count_shown,
+    extreme_row_text,
+    largest_rise_text,
+    share_text,
+    shown_rows,
+)
 from cwp_analysis.publication import (
     P_FLOOR,
     WITHHELD_TEXT,
@@ -85,11 +94,7 @@ from cwp_analysis.publication import (
     _interval_text,
     _require,
     _timepoint_text,
-    cell_text,
     format_pvalue,
-    largest_rise_text,
-    share_text,
-    shown_rows,
     withhold_cells,
 )
 
@@ -108,6 +113,8 @@ __all__ = [
     "cell_text",
     "share_text",
     "largest_rise_text",
+    "count_shown",
+    "extreme_row_text",
     "withhold_cells",
     "withheld_note",
     "WITHHELD_TEXT",

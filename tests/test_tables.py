@@ -310,3 +310,23 @@ def test_likert_table_is_indexed_by_item(survey):
     pub = tables.likert_publication_table(describe.likert_summary(data, ["rel_family_contact"]))
     assert pub.frame.index.tolist() == ["rel_family_contact_before", "rel_family_contact_after"]
     assert pub.frame["Statement"].tolist()[0] == "I have regular contact with family (before)"
+
+
+def test_counts_and_extremes_for_prose_come_from_published_cells():
+    items = [PairedItem("bank_account", "Bank", "binary", (1,)), PairedItem("foodbank", "Food", "binary", (1,))]
+    bank = {"bank_account_before": [1] * 20 + [0] * 25 + [1] * 8 + [0] * 10,     # b = 8, c = 25
+            "bank_account_after": [1] * 20 + [1] * 25 + [0] * 8 + [0] * 10}
+    food = {"foodbank_before": [1] * 10 + [1] * 3 + [0] * 20 + [0] * 30,         # b = 3, c = 20
+            "foodbank_after": [1] * 10 + [0] * 3 + [1] * 20 + [0] * 30}
+    outcomes = outcome_table(pd.DataFrame(bank | food), items).set_index("item", drop=False)
+    disclosed = tables.outcome_publication_table(outcomes).disclose(7)
+    # The food bank item's p-value is withheld (3 women changed from yes to no): it is not counted as significant.
+    assert bool((outcomes["pvalue"] < 0.05).all())
+    assert tables.count_shown(disclosed, "p", lambda p: p < 0.05) == (1, 1)
+    assert tables.extreme_row_text(disclosed, "After %", "Item") == "Bank"
+    assert tables.extreme_row_text(disclosed, "p", "Item", largest=False) == "Bank"
+    everything = disclosed.table.assign(p="[c]")
+    hidden = tables.withhold_cells(disclosed, pd.DataFrame({"p": [True, True]}, index=everything.index))
+    assert tables.extreme_row_text(hidden, "p", "Item", none="none") == "none"
+    with pytest.raises(ValueError, match="not a number"):
+        tables.count_shown(disclosed, "Item", lambda v: True)
