@@ -366,14 +366,14 @@ def publish_table(
             raise ValueError(f"table {name!r}: people_counts=False takes a plain DataFrame, without "
                              "public_source or disclosure options")
         refuse_respondent_level(table, max_text_length=MAX_LABEL_LENGTH if max_text_length is None
-                                else max_text_length)
+                                else max_text_length, rows="statistics")
         disclosed = _unsuppressed(table, ctx.suppression_threshold, DEFAULT_MARKER)
     elif max_text_length is not None:
         raise ValueError(f"table {name!r}: max_text_length applies only to tables that count no people")
     elif isinstance(table, DisclosedTable):
         disclosed = table
     elif public_source:
-        refuse_respondent_level(table)
+        refuse_respondent_level(table, rows="statistics")
         disclosed = _unsuppressed(table, ctx.suppression_threshold, "")
     else:
         disclosed = disclose(table, threshold=ctx.suppression_threshold, **disclose_options)
