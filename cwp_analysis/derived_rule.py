@@ -199,23 +199,25 @@ def releasable_group_totals(counts: Sequence[int], withheld: Sequence[bool], gro
     ``W_g`` those of group ``g``.  Publishing the total ``T_g`` of a group
     tells the attacker the sum of ``W_g``; the base then tells the sum of
     the withheld cells left outside every published total, ``R``.  A
-    withheld cell is pinned exactly when it is alone in such a block (or
-    its block sums to zero); in a block of two or more cells with a
-    positive sum each cell can be anything from 0 to the sum, which is
-    neither a single value nor a range inside ``1..threshold``.  Hence the
-    rule:
+    withheld cell is pinned exactly when it is alone in such a block; in a
+    block of two or more cells each cell can be anything from 0 to the
+    block's sum, which is neither a single value nor a range inside
+    ``1..threshold``.  The block's sum itself is a number of women (those
+    giving one of its answers), so it must not be small either.  Hence
+    the rule:
 
     * a group with no withheld cell: its total is known from the published
       cells already, so it may be published (True);
     * a group with withheld cells: its total may be published only if the
       base is published, the group holds **at least two** withheld cells
-      whose sum is positive, the total itself is not small (``T_g`` not in
-      ``1..threshold``), its complement is not small (``n - T_g`` not in
-      ``1..threshold``, the complement rule), and, taking every group so
-      released together, the withheld cells outside them, ``R``, are not
-      exactly one (nor several summing to zero).  If they would be, the
-      last released group is withheld again, which puts at least two more
-      cells with a positive sum into ``R``.
+      whose sum is more than ``threshold``, the total itself is not small
+      (``T_g`` not in ``1..threshold``), its complement is not small
+      (``n - T_g`` not in ``1..threshold``, the complement rule), and,
+      taking every group so released together, the withheld cells outside
+      them, ``R``, are not exactly one, and sum to more than ``threshold``
+      if there are any.  If ``R`` fails, the last released group is
+      withheld again (its cells join ``R``), until ``R`` passes or nothing
+      is released.
 
     The example of issue 10: "Agree" 8 published, "Strongly agree" 7
     withheld and a "% positive" beside them; the group holds one withheld
@@ -247,13 +249,13 @@ def releasable_group_totals(counts: Sequence[int], withheld: Sequence[bool], gro
         if not hidden:
             continue
         total = sum(counts[i] for i in group)
-        if (base_shown and len(hidden) >= 2 and sum(counts[i] for i in hidden) >= 1
+        if (base_shown and len(hidden) >= 2 and sum(counts[i] for i in hidden) > threshold
                 and not is_small(total, threshold) and not is_small(n - total, threshold)):
             candidates.append(g)
     while candidates:
         inside = {i for g in candidates for i in groups[g] if withheld[i]}
         rest = [i for i in range(len(counts)) if withheld[i] and i not in inside]
-        if len(rest) == 1 or (rest and sum(counts[i] for i in rest) == 0):
+        if len(rest) == 1 or (rest and sum(counts[i] for i in rest) <= threshold):
             candidates.pop()
             continue
         break

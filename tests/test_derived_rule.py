@@ -146,6 +146,15 @@ def test_group_release_never_undoes_any_protected_pattern_at_threshold_three():
             totals = {g: sum(v[i] for i in POSITIONS[g]) for g in range(3) if flags[g]} if not base_hidden else {}
             values = _pattern_feasible(v, withheld, not base_hidden, totals)
             assert _protected(values, threshold), (v, withheld, base_hidden, flags, values)
+            # A released group also publishes how many women its withheld answers hold together, and the
+            # base then tells how many the other withheld answers hold: neither may be a small number.
+            released = [g for g in range(3) if flags[g] and any(withheld[i] for i in POSITIONS[g])]
+            if released:
+                blocks = [[i for i in POSITIONS[g] if withheld[i]] for g in released]
+                inside = {i for block in blocks for i in block}
+                blocks.append([i for i in range(5) if withheld[i] and i not in inside])
+                for block in blocks:
+                    assert not rule.is_small(sum(v[i] for i in block), threshold), (v, withheld, flags)
             checked += 1
     assert checked > 10000
 
@@ -192,6 +201,9 @@ def test_releasable_group_totals_cases():
     # both withheld, but then one withheld cell (neutral) would be left alone outside the totals
     assert rule.releasable_group_totals([3, 6, 2, 20, 21], [1, 1, 1, 0, 0], groups, base_shown=True) == \
         (False, False, True)
+    # ... or withheld cells outside holding a small number of women together (2 + 4)
+    assert rule.releasable_group_totals([3, 6, 2, 4, 30], [1, 1, 1, 1, 0], groups, base_shown=True) == \
+        (False, False, False)
     # no base: nothing beyond fully published groups
     assert rule.releasable_group_totals([3, 6, 10, 20, 21], [1, 1, 0, 0, 0], groups, base_shown=False) == \
         (False, True, True)
