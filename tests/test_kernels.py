@@ -115,12 +115,26 @@ def files_under(folder: Path) -> dict[str, bytes]:
 
 
 def comparable(notebook: dict) -> str:
-    """The notebook as published, as text, with kernel process ids masked.
+    """The notebook as published, as text, without what differs between two fresh kernels too.
 
-    IPython names the file of a cell's code after the kernel's pid
-    (``/tmp/ipykernel_<pid>/<hash>.py``, shown with a warning), so two fresh
-    kernels differ there too.
+    * IPython names the file of a cell's code after the kernel's pid
+      (``/tmp/ipykernel_<pid>/<hash>.py``, shown with a warning);
+    * the kernel sends a cell's printed text in chunks as time passes, so a
+      busy machine may split one ``stream`` output into two consecutive ones:
+      they are joined here.
     """
+    notebook = json.loads(json.dumps(notebook))
+    for cell in notebook.get("cells", []):
+        joined: list = []
+        for output in cell.get("outputs", []):
+            previous = joined[-1] if joined else None
+            if (output.get("output_type") == "stream" and previous is not None
+                    and previous.get("output_type") == "stream" and previous.get("name") == output.get("name")):
+                previous["text"] = "".join(previous["text"]) + "".join(output["text"])
+            else:
+                joined.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = joined
     return re.sub(r"ipykernel_\d+", "ipykernel_<pid>", json.dumps(notebook, indent=1, sort_keys=True))
 
 
@@ -355,3 +369,38 @@ def test_server_key_ignores_only_per_kernel_variables(tmp_path):
     assert kernel_server.server_key({**base, "CWP_DATA_DIR": "/elsewhere"}, tmp_path) != key
     assert kernel_server.server_key(base, tmp_path / "other") != key
     assert kernel_environment({"A": "1"}, base={"PYTHONEXECUTABLE": "x", "B": "2"}) == {"A": "1", "B": "2"}
+
+
+def test_a_replaced_server_lets_its_running_kernels_finish(project, tmp_path, spawned, monkeypatch):
+    """The package changing during a build replaces the server, but kernels already forked run on."""
+    servers: list = []
+    original_init = kernel_server.KernelServer.__init__
+    checks = {"count": 0}
+
+    def recording_init(self, env, cwd, preload, exclude=()):
+        servers.append(self)
+        original_init(self, env, cwd, preload, exclude)
+
+    def stale_from_the_second_kernel(self):
+        checks["count"] += 1
+        return checks["count"] == 2  # as if a library file changed after the first kernel was forked
+
+    monkeypatch.setattr(kernel_server.KernelServer, "__init__", recording_init)
+    monkeypatch.setattr(kernel_server.KernelServer, "stale", stale_from_the_second_kernel)
+    env = kernel_env(project, tmp_path)
+    tasks = []
+    for name in ("a", "b"):
+        path = project / "notebooks" / f"00_{name}.ipynb"
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(f"import time\ntime.sleep(4)\nprint('{name} done')")]
+        nbformat.write(nb, path)
+        tasks.append(NotebookTask(path.stem, path, path.name, "k", {}, False, project / "notebooks", env))
+    outcomes = execute_notebooks(tasks, NotebookCache(tmp_path / "cache", project), FileHasher(), jobs=2)
+    assert [o.status for o in outcomes] == ["executed", "executed"], [o.failure for o in outcomes]
+    assert len(spawned) == 2 and len(servers) == 2
+    first, second = servers
+    assert first.retired and second.alive
+    deadline = time.monotonic() + 30
+    while first.alive and time.monotonic() < deadline:  # it exits once its kernel has
+        time.sleep(0.1)
+    assert not first.alive and first._process.returncode == 0

@@ -25,8 +25,10 @@ What the server does, in order:
    starts another server without it;
 4. answers requests on its socket: ``spawn`` forks a child that becomes
    an IPython kernel, ``signal`` signals a child's process group,
-   ``quit`` (or the client going away) kills the children and exits.  A
-   child's exit status is sent to the client as soon as it is reaped.
+   ``retire`` stops forking and exits once the last child has exited (a
+   server replaced while kernels it forked still run), ``quit`` (or the
+   client going away) kills the children and exits.  A child's exit
+   status is sent to the client as soon as it is reaped.
 
 A forked child starts its own session, points its standard streams at the
 kernel's log, takes the environment, working directory and ``sys.argv``
@@ -266,6 +268,7 @@ def serve(fd: int) -> dict:
     unsafe, failed = preloader.load(config.get("preload", ()))
     _send(sock, {"op": "ready", "pid": os.getpid(), "unsafe": unsafe, "failed": failed,
                  "files": _loaded_files(), "path_stamps": _path_stamps()})
+    config["unsafe"] = unsafe
     if unsafe:
         config["tainted"] = True
 
@@ -287,6 +290,8 @@ def serve(fd: int) -> dict:
             except BlockingIOError:
                 pass
             _reap(sock, children)
+            if config.get("retired") and not children:
+                os._exit(0)
         if sock not in readable:
             continue
         messages = _receive_lines(sock, buffer)
@@ -296,16 +301,22 @@ def serve(fd: int) -> dict:
             op = message.get("op")
             if op == "quit":
                 _stop(children)
+            elif op == "retire":
+                config["retired"] = config["tainted"] = True
+                if not children:
+                    os._exit(0)
             elif op == "signal":
                 _signal_child(int(message["pid"]), int(message["signal"]), children)
             elif op == "spawn":
                 if config.get("tainted"):
-                    _send(sock, {"op": "refused", "id": message["id"], "unsafe": [], "reason": "tainted"})
+                    reason = "retired" if config.get("retired") else "tainted"
+                    _send(sock, {"op": "refused", "id": message["id"], "unsafe": config["unsafe"], "reason": reason})
                     continue
                 before = set(sys.modules)
                 unsafe, failed = preloader.load(message.get("preload", ()))
                 if unsafe:
                     config["tainted"] = True
+                    config["unsafe"] = config["unsafe"] + unsafe
                     _send(sock, {"op": "refused", "id": message["id"], "unsafe": unsafe, "reason": "unsafe"})
                     continue
                 added = _loaded_files([name for name in sys.modules if name not in before])

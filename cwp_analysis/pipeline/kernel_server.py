@@ -60,12 +60,16 @@ def server_key(env: Mapping[str, str], cwd: str | os.PathLike) -> tuple:
 
 
 class ServerUnavailable(RuntimeError):
-    """The kernel server could not start, died, refused a kernel or is out of date."""
+    """The kernel server could not start, died, refused a kernel or is out of date.
 
-    def __init__(self, message: str, *, unsafe: Iterable[str] = (), stale: bool = False):
+    ``retry`` is True when another server may serve the kernel (this one is
+    out of date, retired, or imported a module unsafe to share: ``unsafe``).
+    """
+
+    def __init__(self, message: str, *, unsafe: Iterable[str] = (), retry: bool = False):
         super().__init__(message)
         self.unsafe = frozenset(unsafe)
-        self.stale = stale
+        self.retry = retry or bool(self.unsafe)
 
 
 class ForkedKernel:
@@ -159,6 +163,7 @@ class KernelServer:
         self._files: dict[str, tuple[int, int]] = {}
         self.alive = True
         self.closing = False
+        self.retired = False
         self._send({"preload": list(preload), "exclude": sorted(set(exclude))})
         self._reader = threading.Thread(target=self._read, name="cwp-kernel-server", daemon=True)
         self._reader.start()
@@ -186,6 +191,12 @@ class KernelServer:
         self._ready.set()
         for event in list(self._events.values()):
             event.set()
+        try:  # the server has exited (or is about to): reap it
+            self._process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pass
+        if (self.closing or self.retired) and self._process.returncode == 0:
+            self.log_path.unlink(missing_ok=True)
 
     def _dispatch(self, message: dict) -> None:
         op = message.get("op")
@@ -255,8 +266,10 @@ class KernelServer:
             The server is not usable; start a fresh kernel or another server.
         """
         self.wait_ready()
+        if self.retired:
+            raise ServerUnavailable("the kernel server was replaced", retry=True)
         if self.stale():
-            raise ServerUnavailable("the kernel server's modules changed on disk", stale=True)
+            raise ServerUnavailable("the kernel server's modules changed on disk", retry=True)
         request = next(self._ids)
         event = self._events[request] = threading.Event()
         try:
@@ -271,7 +284,7 @@ class KernelServer:
         reply = self._pending.pop(request)
         if reply["op"] == "refused":
             raise ServerUnavailable(f"refused: {reply.get('unsafe') or reply.get('reason')}",
-                                    unsafe=[u["module"] for u in reply.get("unsafe", ())])
+                                    unsafe=[u["module"] for u in reply.get("unsafe", ())], retry=True)
         return reply["process"]
 
     def signal(self, pid: int, signum: int) -> None:
@@ -283,6 +296,14 @@ class KernelServer:
             pass
         try:  # the server is gone; its orphans are still in their own sessions
             os.killpg(pid, signum)
+        except OSError:
+            pass
+
+    def retire(self) -> None:
+        """Fork no more kernels; the server exits once those it forked have exited."""
+        self.retired = True
+        try:
+            self._send({"op": "retire"})
         except OSError:
             pass
 
@@ -317,6 +338,7 @@ class KernelServerPool:
         self.max_servers = max_servers
         self._lock = threading.Lock()
         self._servers: OrderedDict[tuple, KernelServer] = OrderedDict()
+        self._retired: list[KernelServer] = []
         self._excluded: set[str] = set()
         self._broken: set[tuple] = set()
 
@@ -338,15 +360,22 @@ class KernelServerPool:
             self._servers[key] = server
             while len(self._servers) > self.max_servers:
                 retired.append(self._servers.popitem(last=False)[1])
+            self._retired = [old for old in self._retired if old.alive] + retired
         for old in retired:
-            old.close()
+            old.retire()
         return server
 
-    def _discard(self, key: tuple, server: KernelServer, *, keep_log: bool = False) -> None:
+    def _discard(self, key: tuple, server: KernelServer, *, kill: bool = False) -> None:
+        """Stop using a server: it retires (the kernels it forked run on), or is killed with them."""
         with self._lock:
             if self._servers.get(key) is server:
                 del self._servers[key]
-        server.close(keep_log=keep_log)
+            if not kill:
+                self._retired = [old for old in self._retired if old.alive] + [server]
+        if kill:
+            server.close(keep_log=True)
+        else:
+            server.retire()
 
     def spawn(self, *, args: Sequence[str], env: Mapping[str, str], cwd: str, log: str = "",
               preload: Sequence[str] = ()) -> ForkedKernel | None:
@@ -361,9 +390,8 @@ class KernelServerPool:
             except ServerUnavailable as error:
                 if server.closing:  # shut down on purpose (an interrupt): no new server now
                     return None
-                retry = bool(error.unsafe or error.stale)
-                self._discard(key, server, keep_log=not retry)
-                if not retry:
+                self._discard(key, server, kill=not error.retry)
+                if not error.retry:
                     _log.warning("kernel server unavailable, starting fresh kernels: %s", error)
                     with self._lock:
                         self._broken.add(key)
@@ -375,10 +403,12 @@ class KernelServerPool:
     def shutdown(self) -> None:
         """Stop every server (and so every kernel they forked)."""
         with self._lock:
-            servers = list(self._servers.values())
+            servers = [*self._servers.values(), *self._retired]
             self._servers.clear()
+            self._retired = []
         for server in servers:
-            server.close()
+            if server.alive:
+                server.close()
 
 
 #: The kernel servers of this process.
