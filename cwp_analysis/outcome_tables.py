@@ -50,7 +50,7 @@ _OUTCOME_COLUMNS = (
 _TEST_NAMES = {"wilcoxon": "Wilcoxon", "mcnemar": "McNemar"}
 
 #: Columns of an outcome publication table computed from the item's test (withheld together).
-TEST_COLUMNS = ("p", "Rank-biserial r", "r = |Z|/sqrt(n)")
+TEST_COLUMNS = ("p", "Rank-biserial r", "r = |Z|/sqrt(pairs)")
 #: Multiplicity-adjusted p-values: withheld for the whole family when any p-value of it is.
 ADJUSTED_COLUMNS = ("p (Holm)", "p (BH)")
 _COUNTS = ("Pairs", "Before n", "After n")
@@ -117,7 +117,7 @@ def outcome_publication_table(outcomes: pd.DataFrame, *, decimals: int = 1) -> P
         ``Before CI`` (women giving a positive answer, their share of the
         pairs and its interval), the same for ``After``, ``Test``, ``p``,
         ``p (Holm)``, ``p (BH)`` (text, see :func:`format_pvalue`),
-        ``Rank-biserial r``, ``r = |Z|/sqrt(n)`` (text, two decimals), and
+        ``Rank-biserial r``, ``r = |Z|/sqrt(pairs)`` (text, two decimals), and
         ``Note`` (why an item was not tested) when some item was not.  An
         empty ``outcomes`` gives an empty table.
 
@@ -177,7 +177,7 @@ def outcome_publication_table(outcomes: pd.DataFrame, *, decimals: int = 1) -> P
     frame["p (Holm)"] = [format_pvalue(p) for p in outcomes["pvalue_holm"]]
     frame["p (BH)"] = [format_pvalue(p) for p in outcomes["pvalue_bh"]]
     frame["Rank-biserial r"] = _fixed(outcomes["rank_biserial"], 2)
-    frame["r = |Z|/sqrt(n)"] = _fixed(outcomes["r_effect"], 2)
+    frame["r = |Z|/sqrt(pairs)"] = _fixed(outcomes["r_effect"], 2)
     notes = outcomes["note"].fillna("").astype(str)
     derived = {
         "Before %": ["Before n", "Pairs"], "Before CI": ["Before n", "Pairs"],

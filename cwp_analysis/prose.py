@@ -29,6 +29,9 @@ __all__ = [
     "share_text",
     "largest_rise_text",
     "count_shown",
+    "count_shown_text",
+    "count_text",
+    "published_numbers",
     "extreme_row_text",
 ]
 
@@ -262,6 +265,48 @@ def count_shown(disclosed: DisclosedTable, column, predicate: Callable[[float], 
             raise ValueError(f"column {column!r} holds {value!r}, which is not a number")
         count += bool(predicate(number))
     return count, withheld
+
+
+def published_numbers(disclosed: DisclosedTable, column) -> pd.Series:
+    """The numbers a column publishes, NaN where the value is withheld or empty.
+
+    Examples
+    --------
+    >>> t = PublicationTable(pd.DataFrame({"n": [3, 40, 50]}), count_columns=["n"])
+    >>> published_numbers(t.disclose(7), "n").tolist()
+    [nan, 40.0, 50.0]
+    """
+    if not isinstance(disclosed, DisclosedTable):
+        raise ValueError(f"expected a DisclosedTable, got {type(disclosed).__name__}")
+    if column not in disclosed.table.columns:
+        raise ValueError(f"column {column!r} is not in the table")
+    values = [None if hidden or _is_missing(value) else _number(value)
+              for value, hidden in zip(disclosed.table[column], disclosed.suppressed[column])]
+    return pd.Series([float("nan") if v is None else float(v) for v in values], index=disclosed.table.index,
+                     dtype="float64")
+
+
+def count_text(count: int, threshold: int, *, withheld: str = WITHHELD_TEXT) -> str:
+    """A count of people for the prose: the number, or ``withheld`` when it is from 1 to ``threshold``.
+
+    >>> count_text(68, 7), count_text(5, 7), count_text(0, 7)
+    ('68', 'withheld (small count)', '0')
+    """
+    return withheld if 1 <= int(count) <= int(threshold) else str(int(count))
+
+
+def count_shown_text(disclosed: DisclosedTable, column, predicate: Callable[[float], bool]) -> str:
+    """:func:`count_shown` as prose: ``"3"``, or ``"3 (1 more withheld)"`` when rows are withheld.
+
+    Examples
+    --------
+    >>> t = PublicationTable(pd.DataFrame({"n": [3, 40, 50], "p": ["0.01", "0.20", "< 0.0001"]}),
+    ...                      count_columns=["n"], derived_columns={"p": ["n"]})
+    >>> count_shown_text(t.disclose(7), "p", lambda p: p < 0.05)
+    '1 (1 more withheld)'
+    """
+    count, withheld = count_shown(disclosed, column, predicate)
+    return f"{count} ({withheld} more withheld)" if withheld else str(count)
 
 
 def extreme_row_text(disclosed: DisclosedTable, value_column, label_column, *, largest: bool = True,

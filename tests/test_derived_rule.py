@@ -233,7 +233,7 @@ def test_the_issue_10_mcnemar_leak_is_closed():
     # 40 pairs, 3 answering yes before and 20 after (all 3 still yes): b = 0, c = 17.
     shown = _published_binary(3, 0, 17, 20)
     assert shown["Before n"] == "[c]" and shown["After n"] == 20 and shown["Pairs"] == 40
-    for column in ("p", "p (Holm)", "p (BH)", "Rank-biserial r", "r = |Z|/sqrt(n)", "Before %", "Before CI"):
+    for column in ("p", "p (Holm)", "p (BH)", "Rank-biserial r", "r = |Z|/sqrt(pairs)", "Before %", "Before CI"):
         assert shown[column] == "[c]"
     # The attacker enumerates every 2x2 table with the published 40 pairs and 20 "yes" after.  A table
     # whose "yes before" count would be printed (0, 8..32, 40) cannot match the withheld cell, so only the

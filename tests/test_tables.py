@@ -173,7 +173,7 @@ def test_outcome_table_layout_complements_and_degenerate_items():
     pub = tables.outcome_publication_table(outcomes)
     assert pub.frame.columns.tolist() == [
         "Item", "Pairs", "Before n", "Before %", "Before CI", "After n", "After %", "After CI", "Test",
-        "p", "p (Holm)", "p (BH)", "Rank-biserial r", "r = |Z|/sqrt(n)", "Note",
+        "p", "p (Holm)", "p (BH)", "Rank-biserial r", "r = |Z|/sqrt(pairs)", "Note",
     ]
     out = pub.disclose(7).table
     calm, account = out.iloc[0], out.iloc[1]
@@ -182,7 +182,7 @@ def test_outcome_table_layout_complements_and_degenerate_items():
     # Differences 2,2,0,1,2,1,2,2,1,-1 (twice): 2 unchanged pairs and 2 falling by one step.  p and r give
     # n_used = 18, so the 2 unchanged follow from the 20 pairs; R- = 2 * 2 = 4 (< 36) confines the number
     # falling to 1..7.  The whole test block is withheld, and with it the family's adjusted p-values.
-    assert [calm[c] for c in ("p", "p (Holm)", "p (BH)", "Rank-biserial r", "r = |Z|/sqrt(n)")] == [C] * 5
+    assert [calm[c] for c in ("p", "p (Holm)", "p (BH)", "Rank-biserial r", "r = |Z|/sqrt(pairs)")] == [C] * 5
     assert pub.disclose(1).table.iloc[0]["p"] == "0.0006"   # scipy asymptotic with continuity correction
     # 17 of 20 have an account: the 3 without are protected by withholding the 17.
     assert (account["Before n"], account["After n"], account["Before %"]) == (C, C, C)
