@@ -304,3 +304,53 @@ def test_run_caveats_report_load_during_the_run(results):
         "over the 40 progress points of the run), on 2 cores; a value above the number of cores means other "
         "work competed with the benchmarks for the processors."
     )
+
+
+# -- scale (issue 9) ------------------------------------------------------------------------
+
+
+def _scale_section(small_seconds, large_seconds):
+    def size(n, seconds, file_bytes):
+        return {"respondents": n, "file_bytes": file_bytes, "runs": 2, "runs_seconds": [seconds, seconds],
+                "median_seconds": seconds, "validate_median_seconds": 1.5, "build_median_seconds": seconds - 1.5,
+                "cpu_median_seconds": 2 * seconds}
+
+    return {"jobs": 2, "generator": "make_survey(5000), resampled", "small": size(68, small_seconds, 40_000),
+            "large": size(100_000, large_seconds, 15_700_000), "ratio": round(large_seconds / small_seconds, 3),
+            "machine": {"date": "2026-01-02T03:04:05Z", "cpu_count": 2, "load_average_start": 3.0,
+                        "load_average_end": 4.0}}
+
+
+def test_scale_target_is_built_from_its_section():
+    from benchmarks.__main__ import scale_target
+
+    met = scale_target(_scale_section(80.0, 120.0))
+    assert (met["id"], met["measured"], met["target"], met["comparison"], met["unit"]) == (
+        "scale_ratio", 1.5, 2.0, "<=", "x")
+    assert met["met"] and met["margin"] == 0.25
+    assert met["label"] == "validate and build on 100,000 respondents: time relative to the 68-respondent build"
+    assert met["source"] == "issue 9 (Real survey files)"
+    assert "took 120 s on 100,000 respondents (15.70 MB CSV" in met["note"]
+    assert "against 80.0 s on 68 respondents" in met["note"]
+    assert "load average was 3.0 at its start and 4.0 at its end on 2 cores" in met["note"]
+    missed = scale_target(_scale_section(50.0, 125.0))
+    assert missed["measured"] == 2.5 and not missed["met"]
+
+
+def test_scale_target_renders_in_the_targets_table(results, tmp_path):
+    from benchmarks.__main__ import scale_target
+
+    results["scale"] = _scale_section(80.0, 200.0)
+    results["targets"].append(scale_target(results["scale"]))
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(results), encoding="utf-8")
+    loaded = br.load_results(path)
+    row = br.targets_table(loaded).iloc[-1]
+    assert row.to_dict() == {
+        "benchmark": "validate and build on 100,000 respondents: time relative to the 68-respondent build",
+        "measured": "2.50x", "target": "at most 2.00x", "result": "missed by 25%",
+    }
+    assert br.count_met(loaded) == (3, 6)
+    assert br.no_people_counted(br.targets_table(loaded)).table.iloc[-1]["result"] == "missed by 25%"
+    assert br.target_notes(loaded)[-1].startswith(
+        "**validate and build on 100,000 respondents: time relative to the 68-respondent build** (missed by 25%).")
