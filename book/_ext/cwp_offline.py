@@ -170,7 +170,8 @@ def _build_finished(app, exception):
     if exception is not None or app.builder.format != "html":
         return
     out = Path(app.outdir)
-    pages = [p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*.html")]
+    pages = [p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*.html")
+             if p.parts[len(out.parts)] not in ("_static", "_sources")]  # pages, not theme templates
     for relative in _UNUSED_FILES:
         linked = re.compile(r'(?:src|href)="[^"]*' + re.escape(Path(relative).name))
         if (out / relative).is_file() and not any(linked.search(page) for page in pages):

@@ -33,6 +33,7 @@ import io
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import tempfile
 import threading
@@ -40,6 +41,7 @@ import urllib.parse
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from cwp_analysis.errors import CwpError
 from cwp_analysis.pipeline.npm import npm_package
@@ -89,7 +91,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
     """Static files, gzip-compressed when the client accepts it and the type compresses."""
 
     gzip_enabled = True
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+    extensions_map: ClassVar[dict[str, str]] = {**http.server.SimpleHTTPRequestHandler.extensions_map,
                       ".js": "application/javascript", ".mjs": "application/javascript",
                       ".svg": "image/svg+xml", ".woff2": "font/woff2", ".woff": "font/woff",
                       ".json": "application/json", ".ipynb": "application/json"}
@@ -267,6 +269,7 @@ def lighthouse_scores(
     pages: Iterable[str],
     *,
     form_factor: str = "mobile",
+    runs: int = 1,
     timeout: float = 300.0,
 ):
     """Lighthouse category scores (0-100) for pages of a built site.
@@ -282,6 +285,10 @@ def lighthouse_scores(
         Paths below the site root.
     form_factor : {"mobile", "desktop"}
         Lighthouse's default mobile emulation (throttled) or its desktop preset.
+    runs : int
+        Audits per page; each score is the median over the runs (the
+        performance score varies with the machine's load: Lighthouse
+        simulates a slow phone from the CPU time it observes).
     timeout : float
         Seconds allowed per page.
 
@@ -289,8 +296,8 @@ def lighthouse_scores(
     -------
     pandas.DataFrame
         One row per page: ``page``, ``form_factor``, ``performance``,
-        ``accessibility``, ``best_practices``, ``seo``, plus
-        ``lighthouse_version``.
+        ``accessibility``, ``best_practices``, ``seo`` (medians), plus
+        ``runs`` and ``lighthouse_version``.
 
     Raises
     ------
@@ -307,33 +314,44 @@ def lighthouse_scores(
     if executable is None:
         raise SiteAuditError("no Chromium found: install Debian's chromium package")
     cli = npm_package("lighthouse", version=LIGHTHOUSE_VERSION) / "cli" / "index.js"
+    if runs < 1:
+        raise ValueError(f"runs must be at least 1, got {runs}")
+    categories = ("performance", "accessibility", "best-practices", "seo")
     rows = []
     with serve_site(site) as base_url, tempfile.TemporaryDirectory(prefix="cwp-lighthouse-") as work:
         for page in pages:
-            report = Path(work) / "report.json"
-            command = [
-                "node", str(cli), f"{base_url}/{page}",
-                "--output=json", f"--output-path={report}", "--quiet",
-                "--only-categories=performance,accessibility,best-practices,seo",
-                "--chrome-flags=" + " ".join(("--headless=new", *CHROMIUM_ARGS, f"--user-data-dir={work}/profile")),
-                "--no-enable-error-reporting",
-            ]
-            if form_factor == "desktop":
-                command.append("--preset=desktop")
-            env = {**os.environ, "CHROME_PATH": executable}
-            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env,
-                                  stdin=subprocess.DEVNULL)
-            if done.returncode != 0 or not report.is_file():
-                tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-                raise SiteAuditError(f"lighthouse failed on {page}: {tail[0]}")
-            result = json.loads(report.read_text(encoding="utf-8"))
-            categories = result["categories"]
-            rows.append({
-                "page": page,
-                "form_factor": form_factor,
-                **{key.replace("-", "_"): round(100 * (categories[key]["score"] or 0))
-                   for key in ("performance", "accessibility", "best-practices", "seo")},
-                "lighthouse_version": result.get("lighthouseVersion", ""),
-            })
+            scores: dict[str, list[int]] = {key: [] for key in categories}
+            version = ""
+            for run in range(runs):
+                result = _lighthouse_run(cli, executable, f"{base_url}/{page}", Path(work) / f"run{run}",
+                                         form_factor=form_factor, timeout=timeout)
+                version = result.get("lighthouseVersion", "")
+                for key in categories:
+                    scores[key].append(round(100 * (result["categories"][key]["score"] or 0)))
+            rows.append({"page": page, "form_factor": form_factor,
+                         **{key.replace("-", "_"): round(statistics.median(values)) for key, values in scores.items()},
+                         "runs": runs, "lighthouse_version": version})
     return pd.DataFrame(rows)
 
+
+def _lighthouse_run(cli: Path, chromium: str, url: str, work: Path, *, form_factor: str, timeout: float) -> dict:
+    """One Lighthouse audit of ``url``; its JSON report."""
+    work.mkdir(parents=True, exist_ok=True)
+    report = work / "report.json"
+    command = [
+        "node", str(cli), url, "--output=json", f"--output-path={report}", "--quiet",
+        "--only-categories=performance,accessibility,best-practices,seo",
+        "--chrome-flags=" + " ".join(("--headless=new", *CHROMIUM_ARGS, f"--user-data-dir={work / 'profile'}")),
+        "--no-enable-error-reporting",
+    ]
+    if form_factor == "desktop":
+        command.append("--preset=desktop")
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+                              env={**os.environ, "CHROME_PATH": chromium}, check=False)
+    except subprocess.TimeoutExpired:
+        raise SiteAuditError(f"lighthouse took longer than {timeout:.0f} s on {url}") from None
+    if done.returncode != 0 or not report.is_file():
+        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise SiteAuditError(f"lighthouse failed on {url}: {tail[0]}")
+    return json.loads(report.read_text(encoding="utf-8"))
