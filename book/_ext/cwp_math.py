@@ -124,7 +124,7 @@ def _config_inited(app, config):
     app._cwp_katex_assets = assets
     config.html_extra_path = [*config.html_extra_path, str(assets)]
 
-    import sphinxcontrib.katex as katex
+    from sphinxcontrib import katex
 
     katex.STARTUP_TIMEOUT = STARTUP_TIMEOUT
     katex.RENDER_TIMEOUT = RENDER_TIMEOUT

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import re
 
-_TABLE = re.compile(r"<table\b.*?</table>", re.S | re.I)
+_TABLE = re.compile(r"<table\b.*?</table>", re.DOTALL | re.IGNORECASE)
 # A cell is "numeric" when, after removing these words, only number characters remain.
-_NUMERIC_WORDS = re.compile(r"\b(?:to|and|n/a|na|nan|none|p|r|n|k|m|bn)\b|\[[a-z]\]", re.I)
+_NUMERIC_WORDS = re.compile(r"\b(?:to|and|n/a|na|nan|none|p|r|n|k|m|bn)\b|\[[a-z]\]", re.IGNORECASE)
 _NUMERIC_CHARS = re.compile(r"^[\s\d.,%£$€+\-–—−<>≤≥=±()\[\]/×:;*]*$")
 _HAS_DIGIT = re.compile(r"\d")
 
