@@ -31,7 +31,8 @@ The policy
 5. **Protection-interval audit.**  For every withheld count the interval
    an attacker can infer is computed by integer linear programming over
    everything published (:mod:`cwp_analysis.sdc_audit`).  It must not be
-   a single value and must not lie inside ``1..threshold`` [5]_ [6]_ [7]_.
+   a single value and must not lie inside ``1..threshold`` [5]_ [6]_ [7]_;
+   nor may the withheld cells of one line together lie inside it.
    The audit is kept on the result (:attr:`DisclosedTable.audit`), and
    :func:`audit_page` repeats it for several tables of one page together
    with the shares and group totals the page also shows.
@@ -389,7 +390,7 @@ def disclose(table: pd.DataFrame, *, count_columns: Sequence | None = None,
     outside a count withheld by the complement rule), the interval an
     attacker infers by integer linear programming from the published cells
     and the line totals is neither a single value nor inside
-    1..``threshold``.  Ties go to the smallest counts, ordinary cells
+    1..``threshold`` (nor are a line's withheld cells together).  Ties go to the smallest counts, ordinary cells
     before totals, totals before zeros.  The pattern's audit
     (:func:`cwp_analysis.sdc_audit.audit_suppression`) is kept on the
     result.  Published numbers are never changed (totals are not

@@ -33,6 +33,14 @@ For every protected quantity the attacker's interval ``[lower, upper]``
 2. not lie inside ``1..threshold``: it must reach 0 (``lower <= 0``) or
    exceed the threshold (``upper >= threshold + 1``).
 
+The withheld cells of one line taken together (a ``"group"`` quantity,
+for every line of the problem's ``lines`` holding two or more withheld
+cells) are bound by rule 2 only: with the line's total published their sum
+is pinned, and a sum of 0, or above the threshold, identifies nobody,
+while "these two withheld answers make 3 women" does.  This is the rule of
+the page attacker (:mod:`cwp_analysis.page_attack`, "withheld cells
+together"), so that the audit and the attacker agree.
+
 This is the protection-interval audit of tau-Argus and sdcTable [1]_ [2]_
 with the requirement set by the project's threshold rather than by a
 percentage of the cell value: a count of 1..7 women is safe when an
@@ -99,6 +107,7 @@ __all__ = [
     "cell_label",
     "equal_fact",
     "judge_interval",
+    "quantity_fails",
     "share_count_range",
     "share_facts",
     "sum_fact",
@@ -257,6 +266,19 @@ def judge_interval(lower: float, upper: float, threshold: int) -> tuple[bool, bo
     return bool(exact), bool(small)
 
 
+def quantity_fails(quantity: Quantity, lower: float, upper: float, threshold: int) -> bool:
+    """Whether an attacker's interval fails the rule for this kind of quantity.
+
+    Rules 1 and 2 for a count or a complement; rule 2 only for a ``"group"``.
+
+    >>> q = Quantity("two cells", [(Cell(None, "r", "a"), 1), (Cell(None, "r", "b"), 1)], kind="group")
+    >>> quantity_fails(q, 3, 3, 7), quantity_fails(q, 22, 22, 7), quantity_fails(q, 0, 0, 7)
+    (True, False, False)
+    """
+    exact, small = judge_interval(lower, upper, threshold)
+    return small if quantity.kind == "group" else exact or small
+
+
 @dataclass(frozen=True, eq=False)
 class AuditResult:
     """The attacker's interval for every protected quantity, and the verdict.
@@ -369,7 +391,7 @@ def audit_suppression(problem: AuditProblem, threshold: int = 7) -> AuditResult:
         exact, small = judge_interval(low, high, threshold)
         cell = quantity.cell or Cell(None, None, None)
         rows.append([quantity.label, quantity.kind, cell.table, cell.row, cell.column, float(low), float(high),
-                     exact, small, not (exact or small)])
+                     exact, small, not quantity_fails(quantity, low, high, threshold)])
     for line in problem.opaque_lines:
         hidden = [c for c in line if c in problem.withheld]
         if len(hidden) == 1 and any(c not in problem.missing for c in line if c != hidden[0]):

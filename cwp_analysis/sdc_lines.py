@@ -21,6 +21,10 @@ and whose facts are the relations an attacker knows:
   them are withheld with unknown value (a table disclosed before), the
   line is *opaque*: only the line rule can be checked.
 
+Every line with a total (a cell, or a known sum) is also one of the
+problem's ``lines``: the withheld cells of such a line, taken together,
+are protected like a single count (see :mod:`cwp_analysis.sdc_audit`).
+
 Examples
 --------
 >>> block = CountBlock.from_rows([[2, 30, 32], [10, 20, 30]], rows=["a", "b"], columns=["x", "y", "All"])
@@ -177,7 +181,7 @@ def block_model(block: CountBlock, threshold: int, *, mode: str = "both", comple
     values, marked, missing = block.values, block.marked, block.missing
     primary = marked | ((values >= 1) & (values <= threshold))
     complement = np.zeros_like(primary)
-    facts, quantities, opaque = [], [], []
+    facts, quantities, opaque, lines = [], [], [], []
     complement_terms = []
 
     def note_complement(total_terms, constant, i, j, value):
@@ -185,6 +189,7 @@ def block_model(block: CountBlock, threshold: int, *, mode: str = "both", comple
 
     for name, body, totals in _lines(block, mode):
         if totals and body:
+            lines.append(tuple(block.cell(*c) for c in body if not missing[c]))
             known = [values[c] for c in body + totals if not missing[c] and not marked[c]]
             if not attacker_view and len(known) == len(body) + len(totals):
                 line_sum = float(sum(values[c] for c in body))
@@ -209,6 +214,7 @@ def block_model(block: CountBlock, threshold: int, *, mode: str = "both", comple
             opaque.append(tuple(block.cell(*c) for c in shown))
             continue
         n = float(sum(values[c] for c in shown))
+        lines.append(tuple(block.cell(*c) for c in shown))
         facts.append(sum_fact([block.cell(*c) for c in shown], n, f"{name}: known total {n:g}"))
         if n > threshold:
             for c in shown:
@@ -251,6 +257,7 @@ def block_model(block: CountBlock, threshold: int, *, mode: str = "both", comple
         quantities=_dedupe(quantities),
         missing={block.cell(i, j) for i, j in zip(*np.nonzero(missing))},
         opaque_lines=opaque,
+        lines=[line for line in lines if len(line) >= 2],
     )
     return BlockModel(problem=problem, primary=primary, complement=complement, totals=totals)
 

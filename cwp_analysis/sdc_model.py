@@ -7,7 +7,9 @@
   facts: :func:`sum_fact` for a group total, :func:`share_facts` for a
   rounded percentage, :func:`equal_fact` for one count printed twice.
 * A :class:`Quantity` is something the attacker must not learn: a withheld
-  count, or a combination such as "line total minus this cell".
+  count, a combination such as "line total minus this cell", or the
+  withheld cells of one line taken together (kind ``"group"``, made from
+  the problem's ``lines`` for whatever pattern is withheld).
 * An :class:`AuditProblem` gathers the values of the cells, which are
   withheld or blank, the facts and the quantities, for
   :func:`cwp_analysis.sdc_audit.audit_suppression` and
@@ -44,8 +46,9 @@ __all__ = [
     "sum_fact",
 ]
 
-#: Kinds of protected quantity: a small count, the complement of a count, any other withheld count.
-KINDS = ("primary", "complement", "withheld")
+#: Kinds of protected quantity: a small count, the complement of a count, any other withheld count,
+#: the withheld cells of one line together.
+KINDS = ("primary", "complement", "withheld", "group")
 
 
 class Cell(NamedTuple):
@@ -90,12 +93,17 @@ class LinearFact:
         Equal for an exact relation; ``-inf`` / ``inf`` for a one-sided one.
     label : str
         Where the fact is published (for messages).
+    asks : tuple of Quantity
+        Sums an attacker reading the fact will try to pin (for a share:
+        its group of answers, and the rest of its base); audited as
+        ``"group"`` quantities once the fact is part of a problem.
     """
 
     terms: tuple
     lower: float
     upper: float
     label: str = ""
+    asks: tuple = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "terms", _terms(self.terms))
@@ -104,6 +112,10 @@ class LinearFact:
             raise ValueError(f"fact {self.label or self.terms!r}: bounds [{lower}, {upper}] are not an interval")
         object.__setattr__(self, "lower", lower)
         object.__setattr__(self, "upper", upper)
+        asks = tuple(self.asks)
+        if not all(isinstance(q, Quantity) for q in asks):
+            raise ValueError(f"fact {self.label or self.terms!r}: asks must hold Quantity objects")
+        object.__setattr__(self, "asks", asks)
 
     @property
     def is_equality(self) -> bool:
@@ -125,14 +137,16 @@ class Quantity:
     terms : mapping of Cell to float, or iterable of (Cell, float)
         Integer coefficients.
     constant : float
-    kind : {"primary", "complement", "withheld"}
+    kind : {"primary", "complement", "withheld", "group"}
         ``primary``: a count of 1..threshold; ``complement``: a line total
         minus a count, lying in 1..threshold; ``withheld``: any other
-        withheld count (only rule 1 can fail for it).
+        withheld count (only rule 1 can fail for it); ``group``: the sum of
+        the withheld cells of one line, which only rule 2 binds (a sum
+        pinned at 0, or above the threshold, identifies nobody).
     value : float
         The true value when known (the optimiser uses it); NaN otherwise.
     cell : Cell, optional
-        The withheld cell the quantity protects.
+        The withheld cell the quantity protects (for a group, its first cell).
     """
 
     label: str
@@ -215,7 +229,10 @@ def share_facts(cells: Iterable[Cell], base, percent: float, decimals: int,
     -------
     tuple of LinearFact
         One fact when the base is a number, two (linear in the count and
-        the base) when it is a cell.
+        the base) when it is a cell.  The first fact ``asks`` (see
+        :class:`LinearFact`) for the rest of the base and, for a group of
+        two or more cells, for the group's sum, as the page attacker does
+        (:mod:`cwp_analysis.page_attack`).
 
     Examples
     --------
@@ -226,13 +243,21 @@ def share_facts(cells: Iterable[Cell], base, percent: float, decimals: int,
     h = _half_unit(decimals)
     cells = list(cells)
     label = label or f"{percent}% share"
+    inside = [(c, 1.0) for c in cells]
+    outside = [(c, -1.0) for c in cells]
+    asks = [Quantity(f"{label}: the answers it counts together", inside, kind="group", cell=cells[0])] \
+        if len(cells) > 1 else []
     if isinstance(base, Cell):
-        low = [(c, 1.0) for c in cells] + [(base, -(float(percent) - h) / 100.0)]
-        high = [(c, 1.0) for c in cells] + [(base, -(float(percent) + h) / 100.0)]
-        return (LinearFact(low, 0.0, math.inf, label), LinearFact(high, -math.inf, 0.0, label))
+        asks.append(Quantity(f"{label}: the rest of its base", [(base, 1.0)] + outside, kind="group",
+                             cell=cells[0]))
+        low = inside + [(base, -(float(percent) - h) / 100.0)]
+        high = inside + [(base, -(float(percent) + h) / 100.0)]
+        return (LinearFact(low, 0.0, math.inf, label, asks), LinearFact(high, -math.inf, 0.0, label))
     base = float(base)
-    return (LinearFact([(c, 1.0) for c in cells], base * (float(percent) - h) / 100.0,
-                       base * (float(percent) + h) / 100.0, label),)
+    if base == round(base):
+        asks.append(Quantity(f"{label}: the rest of its base", outside, constant=base, kind="group", cell=cells[0]))
+    return (LinearFact(inside, base * (float(percent) - h) / 100.0, base * (float(percent) + h) / 100.0,
+                       label, asks),)
 
 
 @dataclass(frozen=True, eq=False)
@@ -260,6 +285,12 @@ class AuditProblem:
         (for instance a column adding to a known number of respondents,
         checked on an already disclosed table).  The audit can only apply
         the line rule to them: a line with a single withheld cell fails.
+    lines : iterable of tuple of Cell
+        The count cells of every line whose total is published or known
+        (not its total cells).  Where two or more of a line's cells are
+        withheld, their sum is protected as a ``"group"`` quantity
+        (:meth:`group_quantities`): with the total known it is pinned, so
+        it must be 0 or more than the threshold.
     """
 
     values: Mapping
@@ -268,6 +299,7 @@ class AuditProblem:
     quantities: tuple = ()
     missing: frozenset = frozenset()
     opaque_lines: tuple = ()
+    lines: tuple = ()
 
     def __post_init__(self) -> None:
         values = {}
@@ -281,6 +313,7 @@ class AuditProblem:
         withheld, missing = frozenset(self.withheld), frozenset(self.missing)
         facts, quantities = tuple(self.facts), tuple(self.quantities)
         lines = tuple(tuple(line) for line in self.opaque_lines)
+        protected = tuple(dict.fromkeys(tuple(line) for line in self.lines))
         for fact in facts:
             if not isinstance(fact, LinearFact):
                 raise ValueError(f"{fact!r} is not a LinearFact")
@@ -289,7 +322,8 @@ class AuditProblem:
                 raise ValueError(f"{quantity!r} is not a Quantity")
         named = set(withheld) | set(missing)
         named |= {c for f in facts for c in f.cells} | {c for q in quantities for c, _ in q.terms}
-        named |= {c for line in lines for c in line}
+        named |= {c for f in facts for q in f.asks for c, _ in q.terms}
+        named |= {c for line in lines + protected for c in line}
         unknown = [c for c in named if c not in values and c not in missing]
         if unknown:
             raise ValueError(f"{cell_label(unknown[0])} is used but has no value (add it to values or missing)")
@@ -305,6 +339,7 @@ class AuditProblem:
         object.__setattr__(self, "facts", facts)
         object.__setattr__(self, "quantities", quantities)
         object.__setattr__(self, "opaque_lines", lines)
+        object.__setattr__(self, "lines", protected)
 
     def with_facts(self, *facts: LinearFact) -> AuditProblem:
         """The same problem with more published facts (shares, group totals, ...)."""
@@ -322,15 +357,19 @@ class AuditProblem:
         def terms(items):
             return [(name(c), v) for c, v in items]
 
+        def quantity(q):
+            return Quantity(q.label if table is None else f"table {table!r}, {q.label}", terms(q.terms),
+                            q.constant, q.kind, q.value, None if q.cell is None else name(q.cell))
+
         return AuditProblem(
             values={name(c): v for c, v in self.values.items()},
             withheld={name(c) for c in self.withheld},
-            facts=[LinearFact(terms(f.terms), f.lower, f.upper, f.label) for f in self.facts],
-            quantities=[Quantity(q.label if table is None else f"table {table!r}, {q.label}", terms(q.terms),
-                                 q.constant, q.kind, q.value, None if q.cell is None else name(q.cell))
-                        for q in self.quantities],
+            facts=[LinearFact(terms(f.terms), f.lower, f.upper, f.label, [quantity(q) for q in f.asks])
+                   for f in self.facts],
+            quantities=[quantity(q) for q in self.quantities],
             missing={name(c) for c in self.missing},
             opaque_lines=[tuple(name(c) for c in line) for line in self.opaque_lines],
+            lines=[tuple(name(c) for c in line) for line in self.lines],
         )
 
     def joined(self, *others: AuditProblem, facts: Iterable[LinearFact] = ()) -> AuditProblem:
@@ -355,20 +394,76 @@ class AuditProblem:
             quantities=tuple(q for p in everyone for q in p.quantities),
             missing=frozenset().union(*(p.missing for p in everyone)),
             opaque_lines=tuple(line for p in everyone for line in p.opaque_lines),
+            lines=tuple(line for p in everyone for line in p.lines),
         )
 
     def _replace(self, **changes) -> AuditProblem:
         fields = {"values": self.values, "withheld": self.withheld, "facts": self.facts,
-                  "quantities": self.quantities, "missing": self.missing, "opaque_lines": self.opaque_lines}
+                  "quantities": self.quantities, "missing": self.missing, "opaque_lines": self.opaque_lines,
+                  "lines": self.lines}
         fields.update(changes)
         return AuditProblem(**fields)
 
-    def audited_quantities(self) -> tuple[Quantity, ...]:
-        """The given quantities, plus every withheld cell that has none of its own."""
+    def audited_quantities(self, *, groups: bool = True) -> tuple[Quantity, ...]:
+        """The given quantities, every withheld cell that has none of its own, and (with ``groups``)
+        the withheld cells of each line together (:meth:`group_quantities`)."""
         own = {q.cell for q in self.quantities if q.cell is not None and q.terms == ((q.cell, 1.0),)}
         extra = [Quantity(cell_label(c), [(c, 1.0)], kind="withheld", value=self.values[c], cell=c)
                  for c in sorted(self.withheld - own, key=repr)]
-        return self.quantities + tuple(extra)
+        return self.quantities + tuple(extra) + self._asked() + (self.group_quantities() if groups else ())
+
+    def _asked(self) -> tuple[Quantity, ...]:
+        """The sums the facts ask about (:class:`LinearFact` ``asks``), with their true values."""
+        seen = {(q.terms, q.constant) for q in self.quantities}
+        out = []
+        for fact in self.facts:
+            for q in fact.asks:
+                if (q.terms, q.constant) in seen:
+                    continue
+                seen.add((q.terms, q.constant))
+                value = q.constant + sum(v * self.values.get(c, math.nan) for c, v in q.terms)
+                out.append(Quantity(q.label, q.terms, q.constant, q.kind, value, q.cell))
+        return tuple(out)
+
+    def group_quantities(self, withheld: Iterable[Cell] | None = None) -> tuple[Quantity, ...]:
+        """The sum of the withheld cells of each line holding two or more of them (kind ``"group"``).
+
+        A line withheld whole is left out: its sum is the line's total, a
+        cell protected (or published) in its own right.
+
+        Parameters
+        ----------
+        withheld : iterable of Cell, optional
+            The pattern (default: the problem's withheld cells).
+
+        Examples
+        --------
+        >>> row = [Cell(None, "r", c) for c in "abcde"]
+        >>> p = AuditProblem(dict(zip(row, [0, 1, 2, 19, 46])), {row[1], row[2]}, lines=[tuple(row)])
+        >>> [(q.label, q.value) for q in p.group_quantities()]
+        [("row 'r', columns 'b' + 'c' together", 3.0)]
+        """
+        withheld = self.withheld if withheld is None else frozenset(withheld)
+        out, seen = [], set()
+        for line in self.lines:
+            cells = tuple(c for c in line if c in withheld)
+            if len(cells) < 2 or len(cells) == len(line) or cells in seen:
+                continue
+            seen.add(cells)
+            label = _group_label(cells)
+            out.append(Quantity(label, [(c, 1.0) for c in cells], kind="group",
+                                value=sum(self.values[c] for c in cells), cell=cells[0]))
+        return tuple(out)
+
+
+def _group_label(cells: tuple) -> str:
+    """``"row 'r', columns 'a' + 'b' together"`` (or rows of one column, or the cells' labels)."""
+    table = "" if cells[0].table is None else f"table {cells[0].table!r}, "
+    if all(c.table == cells[0].table and c.row == cells[0].row for c in cells):
+        return f"{table}row {cells[0].row!r}, columns {' + '.join(repr(c.column) for c in cells)} together"
+    if all(c.table == cells[0].table and c.column == cells[0].column for c in cells):
+        return f"{table}column {cells[0].column!r}, rows {' + '.join(repr(c.row) for c in cells)} together"
+    return " + ".join(cell_label(c) for c in cells) + " together"
 
 
 def page_facts(links: Iterable = (), facts: Iterable = ()) -> list:

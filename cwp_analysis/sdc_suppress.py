@@ -25,10 +25,20 @@ The choice is a master integer program over binary variables ``y_k``
    satisfy.  The requirement is a choice of side, so each quantity gets a
    binary ``u``: the upper bound must reach ``threshold + 1`` (``u = 1``)
    or the lower bound must reach 0 (``u = 0``).
-3. **Integer check.**  When the linear attacker is defeated, the integer
+3. **Line groups** (from the start).  The withheld cells of one line
+   taken together are protected too (``problem.lines``; see
+   :mod:`cwp_analysis.sdc_audit`).  Which cells form the group depends on
+   the pattern, so it is modelled directly: with the line's total
+   published the group's sum ``W = sum(value_k * y_k)`` is pinned, and a
+   binary ``u`` per line requires ``W >= threshold + 1`` (``u = 1``) or
+   ``W = 0`` (``u = 0``); the requirement is lifted when the line's total
+   cell is withheld (then the integer check below decides).
+4. **Integer check.**  When the linear attacker is defeated, the integer
    audit is run (integrality can only narrow intervals); if a quantity
    still fails, a no-good cut requires at least one more cell.  It is
-   valid because withholding more never narrows an interval.
+   valid because withholding more never narrows an interval.  When only a
+   line group fails (its cells change with the pattern), the cut excludes
+   that one pattern.
 
 The pattern returned is therefore a cheapest one among all patterns that
 pass the integer audit: with the default costs, the fewest withheld cells.
@@ -89,6 +99,7 @@ from cwp_analysis.sdc_audit import (
     audit_suppression,
     build_program,
     judge_interval,
+    quantity_fails,
 )
 
 __all__ = ["EXACT_LIMIT", "MAX_ROUNDS", "SuppressionResult", "default_costs", "optimal_suppression"]
@@ -223,6 +234,47 @@ def _line_constraints(problem: AuditProblem, forced: frozenset, position: Mappin
                 master.add(row, 0.0)
 
 
+def _line_total(problem: AuditProblem, line: tuple):
+    """The total cells of the exact relation that adds ``line`` up, or None when there is none."""
+    cells = set(line)
+    for fact in problem.facts:
+        if not fact.is_equality or not cells <= set(fact.cells):
+            continue
+        signs = {coef for cell, coef in fact.terms if cell in cells}
+        if len(signs) == 1 and not any(c in problem.missing for c in fact.cells):
+            sign = signs.pop()
+            totals = [c for c, coef in fact.terms if c not in cells]
+            if all(coef == -sign for c, coef in fact.terms if c not in cells):
+                return totals
+    return None
+
+
+def _group_constraints(problem: AuditProblem, forced: frozenset, position: Mapping, threshold: int,
+                       master: _Master) -> None:
+    """Each line's withheld cells together: 0, or more than the threshold (see module notes, 3)."""
+    for number, line in enumerate(problem.lines):
+        totals = _line_total(problem, line)
+        values = [problem.values[c] for c in line]
+        if totals is None or any(math.isnan(v) for v in values) or any(c in forced for c in totals):
+            continue
+        fixed = sum(v for c, v in zip(line, values) if c in forced)
+        free = {position[c]: v for c, v in zip(line, values) if c in position and v > 0}
+        lift = [position[c] for c in totals if c in position]
+        most = fixed + sum(free.values())
+        if most <= threshold and fixed >= 1 and not lift:
+            continue  # no pattern protects it: left to the audit's report
+        side = master.side(("line", number))
+        up = dict(free)
+        up[side] = -(threshold + 1.0)
+        down = {j: -v for j, v in free.items()}
+        down[side] = float(most)
+        for j in lift:
+            up[j] = up.get(j, 0.0) + threshold + 1.0
+            down[j] = down.get(j, 0.0) + float(most)
+        master.add(up, -fixed, ("line", number))
+        master.add(down, fixed, ("line", number))
+
+
 def _cut(program, problem, withheld, c, position):
     """Minimise ``c @ x`` (the linear attacker, every cell a variable).
 
@@ -291,7 +343,21 @@ def _interval_cuts(program, problem, withheld, quantity, threshold, position):
 
 def _failing(problem: AuditProblem, withheld: frozenset, quantities, threshold: int) -> list:
     program = build_program(problem, withheld)
-    return [q for q in quantities if any(judge_interval(*attacker_interval(program, q), threshold))]
+    return [q for q in quantities if quantity_fails(q, *attacker_interval(program, q), threshold)]
+
+
+def _group_additions(problem, withheld, threshold, position, costs) -> set:
+    """For each failing line group, a cell of its line that lifts it above the threshold (the cheapest)."""
+    additions = set()
+    for quantity in _failing(problem, withheld, problem.group_quantities(withheld), threshold):
+        cells = {c for c, _ in quantity.terms}
+        line = next(line for line in problem.lines if cells <= set(line))
+        pool = [c for c in line if c in position and c not in withheld and problem.values[c] > 0]
+        enough = [c for c in pool if quantity.value + problem.values[c] > threshold]
+        pool = enough or pool or [c for c in _neighbours(problem, quantity) if c in position and c not in withheld]
+        if pool:
+            additions.add(min(pool, key=lambda c: (costs[c], repr(c))))
+    return additions
 
 
 def _lone_in_opaque_line(problem: AuditProblem, withheld: frozenset) -> list:
@@ -333,6 +399,8 @@ def _greedy(problem, withheld, quantities, threshold, candidates, costs) -> froz
             if pool:
                 additions.add(min(pool, key=lambda c: (costs[c], repr(c))))
         if not additions:
+            additions = _group_additions(problem, withheld, threshold, position, costs)
+        if not additions:
             for quantity in _failing(problem, withheld, quantities, threshold):
                 pool = [c for c in _neighbours(problem, quantity) if c in position and c not in withheld]
                 pool = pool or [c for c in candidates if c not in withheld]
@@ -344,12 +412,18 @@ def _greedy(problem, withheld, quantities, threshold, candidates, costs) -> froz
 
 
 def _release_determined(problem, withheld, forced, threshold) -> frozenset:
-    """Release complementary cells the audit finds exactly determined (they protect nothing)."""
+    """Release complementary cells the audit finds exactly determined (they protect nothing),
+    unless releasing one leaves a line group failing."""
     program = build_program(problem, withheld)
-    determined = {cell for cell in withheld - forced
-                  if judge_interval(*attacker_interval(program, Quantity("", [(cell, 1.0)], kind="withheld")),
-                                    threshold)[0]}
-    return withheld - determined
+    determined = sorted((cell for cell in withheld - forced
+                         if judge_interval(*attacker_interval(program, Quantity("", [(cell, 1.0)],
+                                                                                kind="withheld")), threshold)[0]),
+                        key=repr)
+    for cell in determined:
+        fewer = withheld - {cell}
+        if not _failing(problem, fewer, problem.group_quantities(fewer), threshold):
+            withheld = fewer
+    return withheld
 
 
 def optimal_suppression(problem: AuditProblem, threshold: int = 7, *, candidates: Iterable[Cell] | None = None,
@@ -402,8 +476,8 @@ def optimal_suppression(problem: AuditProblem, threshold: int = 7, *, candidates
     costs = dict(default_costs(problem, candidates) if cost is None else cost)
     if any(c not in costs or not costs[c] > 0 for c in candidates):
         raise ValueError("every candidate needs a positive cost")
-    quantities = list(problem.audited_quantities())
-    if not candidates or not quantities:
+    quantities = list(problem.audited_quantities(groups=False))
+    if not candidates or not (quantities or problem.lines):
         return _finish(problem, forced, forced, threshold, quantities, "none", 0)
     if len(candidates) > exact_limit:
         pattern = _greedy(problem, forced, quantities, threshold, candidates, costs)
@@ -413,6 +487,7 @@ def optimal_suppression(problem: AuditProblem, threshold: int = 7, *, candidates
     tags = {q.cell: number for number, q in enumerate(quantities) if q.cell is not None}
     master = _Master(candidates, np.array([costs[c] for c in candidates]), [], {})
     _line_constraints(problem, forced, position, tags, master)
+    _group_constraints(problem, forced, position, threshold, master)
     protectable = dict(enumerate(quantities))
     excluded = False
     pattern = forced
@@ -423,8 +498,12 @@ def optimal_suppression(problem: AuditProblem, threshold: int = 7, *, candidates
                 break
             # some quantity cannot be protected at all: leave it to the report, protect the rest
             excluded = True
-            hopeless = {id(q) for q in _failing(problem, forced | frozenset(candidates), quantities, threshold)}
+            everything = forced | frozenset(candidates)
+            hopeless = {id(q) for q in _failing(problem, everything, quantities, threshold)}
             gone = {n for n, q in protectable.items() if id(q) in hopeless}
+            lost = [{c for c, _ in q.terms} for q in
+                    _failing(problem, everything, problem.group_quantities(everything), threshold)]
+            gone |= {("line", k) for k, line in enumerate(problem.lines) if any(g <= set(line) for g in lost)}
             protectable = {n: q for n, q in protectable.items() if n not in gone}
             master.drop(gone)
             continue
@@ -451,10 +530,16 @@ def optimal_suppression(problem: AuditProblem, threshold: int = 7, *, candidates
             added = True
         if added:
             continue
-        if not _failing(problem, pattern, doubtful, threshold):
+        groups_fail = _failing(problem, pattern, problem.group_quantities(pattern), threshold)
+        if not groups_fail and not _failing(problem, pattern, doubtful, threshold):
             method = "milp" if master.proven else "heuristic"
             return _finish(problem, pattern, forced, threshold, quantities, method, rounds)
         outside = {position[c]: 1.0 for c in candidates if c not in pattern}
+        if groups_fail and not _failing(problem, pattern, doubtful, threshold):
+            # only a line group fails: exclude this one pattern (its groups change with the pattern)
+            inside = [position[c] for c in candidates if c in pattern]
+            master.add({**outside, **{j: -1.0 for j in inside}}, 1.0 - len(inside))
+            continue
         if not outside:
             break
         master.add(outside, 1.0)
@@ -467,5 +552,6 @@ def _finish(problem, pattern, forced, threshold, quantities, method, rounds) -> 
     audit = audit_suppression(problem.with_withheld(pattern), threshold)
     failed = set(audit.failures["quantity"])
     unprotected = tuple(q.label for q in quantities if q.label in failed)
+    unprotected += tuple(audit.failures.loc[audit.failures["kind"] == "group", "quantity"])
     return SuppressionResult(withheld=frozenset(pattern), secondary=frozenset(pattern - forced), audit=audit,
                              unprotected=unprotected, method=method, rounds=rounds)

@@ -313,6 +313,7 @@ def test_result_carries_its_audit_and_problem():
     result = disclose(margins_table())
     audit = result.audit.intervals
     assert set(zip(audit["row"], audit["column"])) == hidden(result)
+    audit = audit[audit["kind"] != "group"]
     assert audit.set_index(["row", "column"]).loc[("r1", "A"), ["lower", "upper"]].tolist() == [0.0, 17.0]
     assert result.method == "milp"
     assert result.problem.withheld == {Cell(None, r, c) for r, c in hidden(result)}
@@ -465,3 +466,34 @@ def test_a_total_that_is_not_the_sum_of_its_line_is_an_error():
     with pytest.raises(ValueError, match=r"row 'r1': the total 40 is not the sum of the line \(35\)"):
         disclose(table)
     assert disclose(table, total_columns=[]).table.at["r1", "A"] == C
+
+
+# --- the withheld cells of one line together, through the book's Likert table -------------------
+
+
+def likert_summary_frame(rows: dict) -> pd.DataFrame:
+    """A :func:`cwp_analysis.describe.likert_summary` frame for items answered on five points."""
+    answers = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
+    categories = ["negative", "negative", "neutral", "positive", "positive"]
+    return pd.DataFrame([
+        {"item": item, "label": f"Statement {item}", "timepoint": None, "code": code, "code_label": answer,
+         "category": category, "count": count, "n": sum(counts), "reverse": False}
+        for item, counts in rows.items()
+        for code, (answer, category, count) in enumerate(zip(answers, categories, counts), start=1)])
+
+
+def test_likert_table_protects_the_withheld_answers_together():
+    from cwp_analysis.page_attack import attack_page
+    from cwp_analysis.tables import likert_publication_table
+
+    summary = likert_summary_frame({"q1": [0, 1, 2, 19, 46], "q2": [30, 20, 4, 3, 11]})
+    disclosed = likert_publication_table(summary).disclose(7)
+    shown = disclosed.table
+    # q1: 1 and 2 (3 together) need the 19 withheld with them; q2: 4 and 3 (7 together) need the 11
+    assert shown.loc["q1", ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree",
+                            "Strongly agree", "Base"]].tolist() == [0, C, C, C, 46, 68]
+    assert shown.loc["q2", ["Neither agree nor disagree", "Agree", "Strongly agree"]].tolist() == [C, C, C]
+    assert disclosed.audit.passed
+    page = ('<p class="cwp-table-caption"><strong>Answers.</strong></p>'
+            + shown.to_html(index=False, classes="dataframe cwp-table", border=0))
+    assert attack_page(page) == []

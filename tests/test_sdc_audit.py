@@ -14,6 +14,7 @@ from cwp_analysis.sdc_audit import (
     audit_suppression,
     equal_fact,
     judge_interval,
+    quantity_fails,
     share_count_range,
     share_facts,
     sum_fact,
@@ -36,7 +37,9 @@ def grid_problem(grid, rows, columns, hidden, *, totals=True, missing=()):
 
 
 def intervals(result):
-    return {(row.row, row.column): (row.lower, row.upper) for row in result.intervals.itertuples()}
+    """The interval of each withheld cell (sums of several cells, kind "group", left out)."""
+    return {(row.row, row.column): (row.lower, row.upper) for row in result.intervals.itertuples()
+            if row.kind != "group"}
 
 
 # --- the rule -------------------------------------------------------------------------
@@ -194,7 +197,9 @@ def test_complement_quantity_is_audited():
     problem = AuditProblem({count: 62, base: 65}, {count}, quantities=[rest])
     assert audit_suppression(problem, 7).passed
     pinned = audit_suppression(problem.with_facts(*share_facts([count], 65, 95.4, 1)), 7)
-    assert pinned.failures["quantity"].tolist() == ["base minus count", "row 'bank', column 'n'"]
+    # the share also asks for the rest of its base, as the page attacker does
+    assert pinned.failures["quantity"].tolist() == ["base minus count", "row 'bank', column 'n'",
+                                                    "95.4% share: the rest of its base"]
     assert pinned.messages()[-1] == "base minus count can be recovered exactly (3) from what is published"
 
 
@@ -242,3 +247,78 @@ def test_bad_threshold_and_facts():
         Quantity("half", [(a, 0.5)])
     with pytest.raises(ValueError, match="decimals"):
         share_facts([a], 10, 5, -1)
+
+
+# --- the withheld cells of one line together ----------------------------------------------
+
+
+def likert_row(withheld: str) -> AuditProblem:
+    """Answers [0, 1, 2, 19, 46] adding up to a published base of 68; ``withheld`` names the answers."""
+    cells = [Cell(None, "item", c) for c in "abcde"]
+    base = Cell(None, "item", "Base")
+    return AuditProblem({**dict(zip(cells, [0, 1, 2, 19, 46])), base: 68},
+                        {c for c in cells if c.column in withheld},
+                        [LinearFact([(base, 1)] + [(c, -1) for c in cells], 0, 0)], lines=[tuple(cells)])
+
+
+def test_withheld_cells_together_pinned_small_fail():
+    # 1 and 2 withheld beside 0, 19, 46 and the base 68: together they are 68 - 65 = 3 women
+    result = audit_suppression(likert_row("bc"), 7)
+    assert intervals(result) == {("item", "b"): (0, 3), ("item", "c"): (0, 3)}
+    assert not result.passed
+    assert result.messages() == [("row 'item', columns 'b' + 'c' together can be recovered exactly (3) "
+                                  "from what is published")]
+    group = result.failures.iloc[0]
+    assert (group["kind"], group["row"], group["exact"], group["small"]) == ("group", "item", True, True)
+
+
+def test_withheld_cells_together_pinned_above_the_threshold_or_at_zero_pass():
+    # the 19 withheld too: 22 together, pinned but identifying nobody
+    result = audit_suppression(likert_row("bcd"), 7)
+    assert result.passed
+    row = result.intervals[result.intervals["kind"] == "group"].iloc[0]
+    assert (row["quantity"], row["lower"], row["upper"]) == ("row 'item', columns 'b' + 'c' + 'd' together", 22, 22)
+    # withholding the 0 with the 46: each ranges over 0..46, together 46
+    assert audit_suppression(likert_row("ae"), 7).passed
+    # a single withheld cell makes no group (it is audited as a cell)
+    assert likert_row("b").group_quantities() == ()
+
+
+def test_a_line_withheld_whole_is_not_a_group():
+    cells = [Cell(None, "r", c) for c in "ab"]
+    problem = AuditProblem(dict(zip(cells, [2, 3])), set(cells), [sum_fact(cells, 5)], lines=[tuple(cells)])
+    assert problem.group_quantities() == ()
+
+
+def test_group_rule_is_rule_two_only():
+    q = Quantity("g", [(Cell(None, "r", "a"), 1), (Cell(None, "r", "b"), 1)], kind="group")
+    cell = Quantity("c", [(Cell(None, "r", "a"), 1)], kind="withheld")
+    assert [quantity_fails(q, lo, hi, 7) for lo, hi in [(3, 3), (2, 6), (0, 0), (8, 8), (0, 5), (5, 9)]] == [
+        True, True, False, False, False, False]
+    assert [quantity_fails(cell, lo, hi, 7) for lo, hi in [(8, 8), (0, 0), (0, 5)]] == [True, True, False]
+
+
+def test_group_lines_are_renamed_and_joined():
+    named = likert_row("bc").renamed("t1")
+    assert named.lines == (tuple(Cell("t1", "item", c) for c in "abcde"),)
+    assert named.group_quantities()[0].label == "table 't1', row 'item', columns 'b' + 'c' together"
+    joined = named.joined(likert_row("bcd").renamed("t2"))
+    assert len(joined.lines) == 2 and [q.value for q in joined.group_quantities()] == [3, 22]
+
+
+def test_a_share_asks_for_its_group_and_the_rest_of_its_base():
+    # "% positive" = (19 + 46) / 68 = 95.6% published beside the base: the rest of the base is 3
+    cells = [Cell(None, "item", c) for c in "abcde"]
+    base = Cell(None, "item", "Base")
+    problem = likert_row("bcd")
+    share = share_facts(cells[3:], base, 95.6, 1, "% positive")
+    assert [q.label for q in share[0].asks] == ["% positive: the answers it counts together",
+                                                "% positive: the rest of its base"]
+    result = audit_suppression(problem.with_facts(*share), 7)
+    # with 46 shown, the share pins the withheld 19 as well
+    assert result.messages() == ["row 'item', column 'd' can be recovered exactly (19) from what is published",
+                                 ("% positive: the rest of its base can be recovered exactly (3) "
+                                  "from what is published")]
+    # "% positive" over a known number: the rest is a constant minus the group
+    (fact,) = share_facts(cells[3:], 68, 95.6, 1)
+    assert [(q.constant, q.kind) for q in fact.asks] == [(0.0, "group"), (68.0, "group")]
