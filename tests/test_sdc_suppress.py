@@ -391,3 +391,15 @@ def test_question_columns_leave_no_small_group(counts, threshold):
     withheld = result.suppressed["Count"].to_numpy()
     together = np.array(counts)[withheld].sum()
     assert withheld.sum() < 2 or withheld.all() or together == 0 or together > threshold
+
+
+def test_heuristic_also_protects_line_groups():
+    block = CountBlock.from_rows([[0, 1, 2, 19, 46, 68], [30, 20, 4, 3, 11, 68]], rows=["q1", "q2"],
+                                 columns=[*LIKERT, "Base"], total_columns=["Base"])
+    model = block_model(block, 7, mode="rows")
+    candidates = [c for c in model.problem.values if c not in model.problem.withheld]
+    result = optimal_suppression(model.problem, 7, cost=default_costs(model.problem, candidates, model.totals),
+                                 exact_limit=0)
+    assert result.method == "heuristic" and result.audit.passed and result.unprotected == ()
+    together = {q.cell.row: q.value for q in model.problem.group_quantities(result.withheld)}
+    assert together == {"q1": 22, "q2": 18}
