@@ -307,6 +307,11 @@ def scale_target(scale: dict) -> dict:
             f"), {_runs_text(small)} of each, alternating; CPU time {format_seconds(large['cpu_median_seconds'])} "
             f"against {format_seconds(small['cpu_median_seconds'])}. The large survey was made by the independent "
             f"generator: {scale['generator']}.")
+    if large.get("timed_out"):
+        note = (f"The {large['respondents']:,}-respondent run was stopped after "
+                f"{format_seconds(large['median_seconds'])}, {scale['give_up']:g} times the "
+                f"{small['respondents']}-respondent run ({format_seconds(small['median_seconds'])}), so the ratio "
+                f"shown is a lower bound: the target is missed. " + note.replace("took", "ran for", 1))
     load = scale.get("machine", {})
     if load:
         note += (f" Measured separately from the other benchmarks (python -m benchmarks --only scale, "

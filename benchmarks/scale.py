@@ -24,11 +24,18 @@ For each file, one after the other in the same run: ``cwp validate FILE
 project (:func:`benchmarks.build.make_workspace`) with fresh cache, site and
 outputs folders.  ``repeats`` runs of each alternate small and large, so slow
 drift of the machine affects both alike; the ratio is of the medians.
+
+A large run still going after ``give_up`` times the small run's total
+(default 5, well past the target of 2) is stopped: the section then records
+``timed_out`` and the time it was stopped at, the ratio is a lower bound,
+and no further runs are made.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import statistics
 import subprocess
 import time
@@ -76,39 +83,53 @@ def make_large_survey(path: Path, respondents: int, *, seed: int = 9) -> Path:
     return sf.write_survey(big, path, "csv")
 
 
-def _timed(command: list[str], *, cwd: Path, env: dict[str, str], what: str) -> tuple[float, float]:
-    """Run ``command``; its wall and CPU seconds.  Raises :class:`BenchmarkError` when it fails."""
+def _timed(command: list[str], *, cwd: Path, env: dict[str, str], what: str,
+           timeout: float | None = None) -> tuple[float, float, bool]:
+    """Run ``command``; its wall and CPU seconds and whether it was stopped at ``timeout``.
+
+    Raises :class:`BenchmarkError` when it fails.
+    """
     cpu = children_cpu_seconds()
     started = time.perf_counter()
-    process = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    # A session of its own, so a stopped command's kernels and forked workers are stopped with it.
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        return time.perf_counter() - started, children_cpu_seconds() - cpu, True
     seconds = time.perf_counter() - started
     cpu = children_cpu_seconds() - cpu
     if process.returncode != 0:
-        raise BenchmarkError(f"{what} failed with status {process.returncode}:\n"
-                             f"{_tail(process.stderr)}\n{_tail(process.stdout)}")
-    return seconds, cpu
+        raise BenchmarkError(f"{what} failed with status {process.returncode}:\n{_tail(stderr)}\n{_tail(stdout)}")
+    return seconds, cpu, False
 
 
-def validate_and_build(ws: Workspace, survey: Path, *, jobs: int) -> dict:
+def validate_and_build(ws: Workspace, survey: Path, *, jobs: int, timeout: float | None = None) -> dict:
     """``cwp validate`` then ``cwp build --force --data`` on ``survey``, with fresh cache, site and outputs.
 
     Returns
     -------
     dict
         ``validate_seconds``, ``build_seconds``, ``total_seconds`` and
-        ``cpu_seconds`` (both commands, kernels included).
+        ``cpu_seconds`` (both commands, kernels included) and ``timed_out``
+        (the two commands together were stopped after ``timeout`` seconds).
     """
     ws.clean()
     env = ws.environment()
-    validate, validate_cpu = _timed([*cwp_command(), "validate", str(survey), "--quiet"],
-                                    cwd=ws.root, env=env, what=f"cwp validate {survey.name}")
-    build, build_cpu = _timed([
+    validate, validate_cpu, late = _timed([*cwp_command(), "validate", str(survey), "--quiet"],
+                                          cwd=ws.root, env=env, what=f"cwp validate {survey.name}", timeout=timeout)
+    left = None if timeout is None else max(timeout - validate, 1.0)
+    build, build_cpu, late_build = (0.0, 0.0, True) if late else _timed([
         *cwp_command(), "build", "--force", "--data", str(survey), "--jobs", str(jobs), "--no-progress",
         "--notebooks", str(ws.notebooks), "--book", str(ws.book), "--out", str(ws.site),
         "--cache-dir", str(ws.cache), "--outputs", str(ws.outputs),
-    ], cwd=ws.root, env=env, what=f"cwp build --data {survey.name}")
+    ], cwd=ws.root, env=env, what=f"cwp build --data {survey.name}", timeout=left)
     return {"validate_seconds": round(validate, 3), "build_seconds": round(build, 3),
-            "total_seconds": round(validate + build, 3), "cpu_seconds": round(validate_cpu + build_cpu, 3)}
+            "total_seconds": round(validate + build, 3), "cpu_seconds": round(validate_cpu + build_cpu, 3),
+            "timed_out": late or late_build}
 
 
 def _summary(runs: list[dict], respondents: int, survey: Path) -> dict:
@@ -124,11 +145,12 @@ def _summary(runs: list[dict], respondents: int, survey: Path) -> dict:
         "validate_median_seconds": median("validate_seconds"),
         "build_median_seconds": median("build_seconds"),
         "cpu_median_seconds": median("cpu_seconds"),
+        "timed_out": any(r["timed_out"] for r in runs),
     }
 
 
 def run(scratch: Path, *, respondents: int = 100_000, repeats: int = 1, jobs: int = 2,
-        progress: Progress = _quiet) -> dict:
+        give_up: float = 5.0, progress: Progress = _quiet) -> dict:
     """Time validate + build on the 68-respondent and on the large survey; the ``scale`` section of the results.
 
     Parameters
@@ -141,6 +163,8 @@ def run(scratch: Path, *, respondents: int = 100_000, repeats: int = 1, jobs: in
         Runs of each size (alternating small, large).
     jobs : int
         ``cwp build --jobs``.
+    give_up : float
+        Stop a large run after this many times the small run's total time.
     progress : callable
         Called with a progress message.
 
@@ -149,7 +173,8 @@ def run(scratch: Path, *, respondents: int = 100_000, repeats: int = 1, jobs: in
     dict
         ``small`` and ``large`` (respondents, file size, runs, medians of
         the total, validate and build seconds, CPU seconds), ``ratio``
-        (median total large / small) and ``command``.
+        (median total large / small; a lower bound when ``large["timed_out"]``)
+        and ``command``.
 
     Raises
     ------
@@ -170,10 +195,15 @@ def run(scratch: Path, *, respondents: int = 100_000, repeats: int = 1, jobs: in
     for i in range(repeats):
         for label, survey, n, runs in (("small", small, small_n, small_runs),
                                        ("large", large, respondents, large_runs)):
+            timeout = give_up * small_runs[-1]["total_seconds"] if label == "large" else None
             progress(f"scale {i + 1}/{repeats}: cwp validate + cwp build --force --data ({n:,} respondents) ...")
-            runs.append(validate_and_build(ws, survey, jobs=jobs))
+            runs.append(validate_and_build(ws, survey, jobs=jobs, timeout=timeout))
             progress(f"scale {i + 1}/{repeats}: {n:,} respondents: validate {runs[-1]['validate_seconds']:.1f} s, "
-                     f"build {runs[-1]['build_seconds']:.1f} s")
+                     f"build {runs[-1]['build_seconds']:.1f} s"
+                     + (f" (stopped after {timeout:.0f} s, {give_up:g}x the small run)" if runs[-1]["timed_out"]
+                        else ""))
+        if large_runs[-1]["timed_out"]:
+            break
     ws.clean()
     small_summary = _summary(small_runs, small_n, small)
     large_summary = _summary(large_runs, respondents, large)
@@ -185,6 +215,7 @@ def run(scratch: Path, *, respondents: int = 100_000, repeats: int = 1, jobs: in
                      "with fresh ids",
         "generation_seconds": round(generated, 3),
         "jobs": jobs,
+        "give_up": give_up,
         "small": small_summary,
         "large": large_summary,
         "ratio": round(large_summary["median_seconds"] / small_summary["median_seconds"], 3),

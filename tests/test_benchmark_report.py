@@ -335,6 +335,12 @@ def test_scale_target_is_built_from_its_section():
     assert "load average was 3.0 at its start and 4.0 at its end on 2 cores" in met["note"]
     missed = scale_target(_scale_section(50.0, 125.0))
     assert missed["measured"] == 2.5 and not missed["met"]
+    stopped = _scale_section(50.0, 250.0)
+    stopped["large"]["timed_out"], stopped["give_up"] = True, 5.0
+    note = scale_target(stopped)["note"]
+    assert note.startswith("The 100,000-respondent run was stopped after 250 s, 5 times the 68-respondent run "
+                           "(50.0 s), so the ratio shown is a lower bound: the target is missed.")
+    assert "ran for 250 s on 100,000 respondents" in note
 
 
 def test_scale_target_renders_in_the_targets_table(results, tmp_path):
