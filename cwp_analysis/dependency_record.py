@@ -366,6 +366,11 @@ class ReadTracker:
         with self._lock:
             return sorted(self._reads.values(), key=lambda read: read.path)
 
+    def writes(self) -> list[str]:
+        """The files opened for writing so far under the root (recorded names, sorted)."""
+        with self._lock:
+            return sorted(name for name in map(self._name, self._written) if name is not None)
+
     def record(self) -> ReadRecord:
         """Everything recorded so far."""
         with self._lock:

@@ -78,6 +78,7 @@ import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from cwp_analysis.dependency_record import (
     GUARD,
@@ -130,7 +131,7 @@ def _split_env(name: str) -> list[str]:
     return [part for part in os.environ.get(name, "").split(os.pathsep) if part]
 
 
-_STATE: dict[str, object] = {"tracker": None, "hook": False, "callback": None, "atexit": False, "stat": None}
+_STATE: dict[str, Any] = {"tracker": None, "hook": False, "callback": None, "atexit": False, "stat": None}
 
 
 def _caller_ignored(frame) -> bool:
@@ -150,9 +151,9 @@ def _audit_hook(event: str, args: tuple) -> None:
     GUARD.active = True
     try:
         if event == "open":
-            tracker.observe(*args[:3])  # type: ignore[union-attr]
+            tracker.observe(*args[:3])
         elif not _caller_ignored(sys._getframe(1)):
-            tracker.observe_listing(args[0] if args else ".")  # type: ignore[union-attr]
+            tracker.observe_listing(args[0] if args else ".")
     except Exception:  # noqa: BLE001 - never break the program being watched
         pass
     finally:
@@ -169,7 +170,7 @@ def _probing(function):
         GUARD.active = True
         try:
             if not _caller_ignored(sys._getframe(2)):
-                tracker.observe_probe(path, found=found)  # type: ignore[union-attr]
+                tracker.observe_probe(path, found=found)
         finally:
             GUARD.active = False
 
@@ -210,7 +211,7 @@ def _write_active(*_ignored) -> None:
     tracker = _STATE["tracker"]
     if tracker is not None:
         try:
-            tracker.write()  # type: ignore[union-attr]
+            tracker.write()
         except OSError:
             pass
 
@@ -227,7 +228,7 @@ def _register_ipython() -> None:
 
 def active_tracker() -> ReadTracker | None:
     """The tracker the audit hook currently feeds, if any."""
-    return _STATE["tracker"]  # type: ignore[return-value]
+    return _STATE["tracker"]
 
 
 def _configured(record: str | os.PathLike | None, root, include, exclude) -> ReadTracker:
@@ -315,7 +316,7 @@ def track_reads(
     record = record_path if record_path is not None else os.environ.get(READS_FILE_ENV)
     if not record:
         return None
-    current: ReadTracker | None = _STATE["tracker"]  # type: ignore[assignment]
+    current: ReadTracker | None = _STATE["tracker"]
     if current is not None and current.record_path == Path(real_path(record)):
         current.add_include([*extra_paths, *_split_env(READS_INCLUDE_ENV)])
         current.add_exclude([*exclude, *_split_env(READS_EXCLUDE_ENV)])

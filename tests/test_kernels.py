@@ -139,16 +139,27 @@ def comparable(notebook: dict) -> str:
 
 
 def assert_same_both_ways(source: Path, *, root: Path, scratch: Path, spawned: list, **options) -> dict:
-    """Execute ``source`` fresh and forked; assert identical notebooks and files; the forked notebook."""
+    """Execute ``source`` fresh, then forked twice; assert identical notebooks, files and reads.
+
+    The second forked run comes from a server that has learned what the
+    first one imported, and imported it before forking.
+    """
+    options["env"] = options.get("env") or kernel_env(root, scratch)  # one server for both forked runs
     fresh = execute(source, root=root, scratch=scratch, fresh=True, **options)
     assert spawned == [], "a fresh run was forked"
-    forked = execute(source, root=root, scratch=scratch, fresh=False, **options)
-    assert len(spawned) == 1, "the run was not forked from the kernel server"
-    spawned.clear()
-    expected, got = published(fresh), published(forked)
-    assert comparable(got) == comparable(expected)
-    assert files_under(forked.entry.outputs) == files_under(fresh.entry.outputs)
-    assert forked.entry.reads == fresh.entry.reads
+    expected = published(fresh)
+    for run in (1, 2):
+        forked = execute(source, root=root, scratch=scratch / f"run-{run}", fresh=False, **options)
+        assert len(spawned) == 1, "the run was not forked from the kernel server"
+        spawned.clear()
+        got = published(forked)
+        assert comparable(got) == comparable(expected), f"forked run {run}"
+        assert files_under(forked.entry.outputs) == files_under(fresh.entry.outputs)
+        assert forked.entry.reads == fresh.entry.reads
+        # what the server's imports probed is inherited by every kernel: more probes, never fewer
+        assert set(fresh.entry.absent) <= set(forked.entry.absent)
+        assert set(fresh.entry.present) <= set(forked.entry.present)
+        assert forked.entry.listings == fresh.entry.listings
     return got
 
 
@@ -215,7 +226,8 @@ def test_forked_and_fresh_kernels_publish_identical_notebooks(project, tmp_path,
     assert any("image/png" in output.get("data", {}) for cell in got["cells"] for output in cell.get("outputs", []))
     assert any(output.get("metadata", {}).get("scrapbook", {}).get("name") == "answer"
                for cell in got["cells"] for output in cell.get("outputs", []))
-    assert [cell.get("execution_count") for cell in got["cells"] if cell["cell_type"] == "code"] == [1, 3, 4, 5, 6, 7]  # 2: the injected cell
+    counts = [cell.get("execution_count") for cell in got["cells"] if cell["cell_type"] == "code"]
+    assert counts == [1, 3, 4, 5, 6, 7]  # 2 was the injected cell
 
     for name in ("01_counts", "02_words"):
         got = assert_same_both_ways(project / "notebooks" / f"{name}.ipynb", root=project,
@@ -244,8 +256,12 @@ def test_a_module_that_prints_or_reads_data_on_import_is_imported_by_the_kernel_
     (modules / "reading_module.py").write_text(
         "import os\nwith open(os.path.join(os.environ['CWP_READS_ROOT'], 'data', 'words.txt')) as f:\n"
         "    WORDS = f.read().split()\n", encoding="utf-8")
+    (modules / "writing_module.py").write_text(
+        "import os\nwith open(os.path.join(os.environ['CWP_READS_ROOT'], 'imported.txt'), 'a') as f:\n"
+        "    f.write('imported\\n')\n", encoding="utf-8")
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("import noisy_module\nimport reading_module\nprint(len(reading_module.WORDS))")]
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import noisy_module\nimport reading_module\nimport writing_module\nprint(len(reading_module.WORDS))")]
     source = project / "notebooks" / "00_imports.ipynb"
     nbformat.write(nb, source)
     started: list = []
@@ -259,11 +275,35 @@ def test_a_module_that_prints_or_reads_data_on_import_is_imported_by_the_kernel_
     env = kernel_env(project, tmp_path / "scratch", PYTHONPATH=str(modules))
     got = assert_same_both_ways(source, root=project, scratch=tmp_path / "scratch", spawned=spawned, env=env)
     assert "noisy_module was imported\n4\n" in outputs_text(got)
-    # the first server preloaded both and refused; the second left both to the kernel
-    assert started == [[], ["noisy_module", "reading_module"]]
-    entry = json.loads(next((tmp_path / "scratch" / "cache-forked" / "entries" / "00_imports").glob("*.json"))
+    # the first server preloaded them and refused; the next ones left them to the kernels
+    assert started == [[], ["noisy_module", "reading_module", "writing_module"]]
+    # each kernel (one fresh, two forked) wrote its line; the refused server's import wrote one more
+    assert (project / "imported.txt").read_text(encoding="utf-8") == "imported\n" * 4
+    entry = json.loads(next((tmp_path / "scratch" / "run-2" / "cache-forked" / "entries" / "00_imports").glob("*.json"))
                        .read_text(encoding="utf-8"))
     assert "data/words.txt" in entry["reads"]
+
+
+def test_the_server_learns_what_its_kernels_imported(project, tmp_path, spawned):
+    """A module only a library function imports (so no notebook names it) is imported once, by the server."""
+    modules, counter = tmp_path / "modules", tmp_path / "imports.log"
+    modules.mkdir()
+    (modules / "lazy_dependency.py").write_text(
+        f"with open({str(counter)!r}, 'a') as log:\n    log.write('imported\\n')\nVALUE = 7\n", encoding="utf-8")
+    env = kernel_env(project, tmp_path / "scratch", PYTHONPATH=str(modules))
+    outputs = []
+    for number in range(3):
+        source = project / "notebooks" / f"0{number}_lazy.ipynb"
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(
+            "import importlib\n"  # as a library function would import it: no import statement names it
+            "print(importlib.import_module('lazy_' + 'dependency').VALUE * 6)")]
+        nbformat.write(nb, source)
+        outcome = execute(source, root=project, scratch=tmp_path / "scratch", fresh=False, env=env)
+        outputs.append(outputs_text(published(outcome)))
+    assert outputs == ["42\n"] * 3 and len(spawned) == 3
+    # the first kernel imported it, then the server (after that kernel exited), and no kernel since
+    assert counter.read_text(encoding="utf-8") == "imported\n" * 2
 
 
 # -- failures ----------------------------------------------------------------------------

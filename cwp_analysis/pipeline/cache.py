@@ -212,7 +212,7 @@ def installed_versions_digest() -> str:
     a theme, myst-nb, myst-parser, Jupyter Book, sphinxcontrib-bibtex, or
     anything they use -- changes it, whether or not the lock file changed.
     """
-    found = set()
+    found: set[str] = set()
     for entry in sys.path:
         try:
             names = os.listdir(entry or ".")

@@ -19,11 +19,16 @@ What the server does, in order:
 3. starts recording file probes (:func:`cwp_analysis.dependency_tracking.record_preimports`)
    and imports the modules the notebooks import (pandas, matplotlib,
    ``cwp_analysis.notebook``, ...), one at a time, checking that none of
-   them printed anything, raised a warning, read a data file or started a
-   thread: such a module would behave differently when a fresh kernel
+   them printed anything, raised a warning, read a data file, wrote a file
+   under the project root or started a thread: such a module would behave differently when a fresh kernel
    imports it inside a cell, so it is reported as *unsafe* and the client
-   starts another server without it;
-4. answers requests on its socket: ``spawn`` forks a child that becomes
+   starts another server without it.  A module whose name a file in the
+   notebooks' folder would shadow in a kernel (``utils.py`` beside the
+   notebooks) is never imported;
+4. *learns*: each kernel it forked reports, when it exits, the modules it
+   imported itself (those the library imports lazily, myst-nb's glue ...),
+   and the server imports them, with the same checks, before its next fork;
+5. answers requests on its socket: ``spawn`` forks a child that becomes
    an IPython kernel, ``signal`` signals a child's process group,
    ``retire`` stops forking and exits once the last child has exited (a
    server replaced while kernels it forked still run), ``quit`` (or the
@@ -61,11 +66,15 @@ import importlib.util
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import warnings
+from importlib.machinery import all_suffixes
+from typing import NoReturn
 
 #: Environment variables that differ between the kernels of one server.
 PER_KERNEL_VARIABLES = frozenset(
@@ -77,9 +86,11 @@ KERNEL_MODULES = (
     "IPython.core.debugger", "IPython.core.oinspect", "IPython.core.completerlib", "pdb", "psutil", "sqlite3",
     "tornado.platform.asyncio",
 )
-#: Modules that must never be imported before the kernel exists: importing them
-#: configures the running IPython shell (the inline backend registers its hooks).
-NEVER_PRELOAD = ("matplotlib_inline.backend_inline", "ipykernel.pylab")
+#: Packages that must never be imported before the kernel exists: importing them
+#: configures the running IPython shell (the inline backend registers its hooks,
+#: and ``import matplotlib_inline`` imports it).  A module whose import loads one
+#: of them is unsafe.
+NEVER_PRELOAD = ("matplotlib_inline", "ipykernel.pylab")
 
 
 def _send(sock: socket.socket, message: dict) -> None:
@@ -118,6 +129,25 @@ def _excluded(name: str, exclude: frozenset[str]) -> bool:
     return any(name == prefix or name.startswith(prefix + ".") for prefix in (*exclude, *NEVER_PRELOAD))
 
 
+def _exists(path: str) -> bool:
+    """``os.path.exists`` that the dependency tracker does not record (the server's own look, not a kernel's)."""
+    try:
+        getattr(os.stat, "__wrapped__", os.stat)(path)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _shadowed(name: str) -> bool:
+    """Whether a kernel (which has its working folder on ``sys.path``) could import ``name`` from that folder."""
+    top = name.partition(".")[0]
+    return any(_exists(top + suffix) for suffix in ("", *all_suffixes()))
+
+
+def _forbidden_loaded() -> list[str]:
+    return [name for name in sys.modules if _excluded(name, frozenset())]
+
+
 def _attribute(name: str) -> bool:
     """Whether ``package.name`` (from ``from package import name``) names an attribute, not a submodule."""
     parent, _, last = name.rpartition(".")
@@ -137,22 +167,37 @@ class _Preloader:
         self.exclude = frozenset(exclude)
         self.tracker = None
         self.failed: set[str] = set()
+        self.learned: dict[str, None] = {}
+
+    def learn(self, report: str) -> None:
+        """Add the modules a kernel reported importing (a JSON list in file ``report``, then deleted)."""
+        try:
+            with open(report, encoding="utf-8") as handle:
+                names = json.load(handle)
+            os.unlink(report)
+        except (OSError, ValueError):
+            return
+        self.learned.update((str(name), None) for name in names if str(name) not in sys.modules)
 
     def start_recording(self) -> None:
         from cwp_analysis.dependency_tracking import record_preimports
 
         self.tracker = record_preimports()
 
-    def _data_reads(self) -> int:
-        return len(self.tracker.reads()) if self.tracker is not None else 0
+    def _data_files(self) -> tuple[int, int]:
+        """Data files read, and files written under the root, so far."""
+        if self.tracker is None:
+            return 0, 0
+        return len(self.tracker.reads()), len(self.tracker.writes())
 
     def load(self, names) -> tuple[list[dict], list[str]]:
         """Import ``names``; return (unsafe modules with the reason, modules that failed to import)."""
         unsafe, failed = [], []
         for name in names:
-            if name in sys.modules or name in self.failed or _excluded(name, self.exclude) or _attribute(name):
+            if (name in sys.modules or name in self.failed or _excluded(name, self.exclude) or _attribute(name)
+                    or _shadowed(name)):
                 continue
-            output, reads = _flushed_output_size(), self._data_reads()
+            output, files, forbidden = _flushed_output_size(), self._data_files(), _forbidden_loaded()
             with warnings.catch_warnings(record=True) as caught:
                 try:
                     importlib.import_module(name)
@@ -164,10 +209,12 @@ class _Preloader:
                 reasons.append(f"warned {caught[0].category.__name__}: {caught[0].message}")
             if _flushed_output_size() != output:
                 reasons.append("printed output")
-            if self._data_reads() != reads:
-                reasons.append("read a data file")
+            if self._data_files() != files:
+                reasons.append("read or wrote a project file")
             if threading.active_count() != 1:
                 reasons.append("started a thread")
+            if _forbidden_loaded() != forbidden:
+                reasons.append(f"imported {', '.join(sorted(set(_forbidden_loaded()) - set(forbidden)))}")
             if reasons:  # the process is tainted now; go on, to name every such module at once
                 unsafe.append({"module": name, "reason": "; ".join(reasons)})
         return unsafe, failed
@@ -204,7 +251,7 @@ def _path_stamps() -> list[list]:
     return stamps
 
 
-def _reap(sock: socket.socket, children: set[int]) -> None:
+def _reap(sock: socket.socket, children: set[int], preloader: _Preloader, reports: str) -> None:
     while children:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -214,6 +261,7 @@ def _reap(sock: socket.socket, children: set[int]) -> None:
             return
         children.discard(pid)
         _send(sock, {"op": "exit", "pid": pid, "status": os.waitstatus_to_exitcode(status)})
+        preloader.learn(os.path.join(reports, f"{pid}.json"))
 
 
 def _signal_child(pid: int, signum: int, children: set[int]) -> None:
@@ -229,9 +277,14 @@ def _signal_child(pid: int, signum: int, children: set[int]) -> None:
             pass
 
 
-def _stop(children: set[int]) -> None:
+def _stop(children: set[int], reports: str) -> NoReturn:
     for pid in list(children):
         _signal_child(pid, signal.SIGKILL, children)
+    _leave(reports)
+
+
+def _leave(reports: str) -> NoReturn:
+    shutil.rmtree(reports, ignore_errors=True)
     os._exit(0)
 
 
@@ -260,9 +313,11 @@ def serve(fd: int) -> dict:
             importlib.import_module(name)
         except ImportError:
             pass
-    launcher = importlib.util.find_spec("ipykernel_launcher").origin
-    if threading.active_count() != 1:
-        _send(sock, {"op": "ready", "pid": os.getpid(), "error": "importing the kernel started a thread"})
+    spec = importlib.util.find_spec("ipykernel_launcher")
+    launcher = spec.origin if spec is not None else None
+    problem = "importing the kernel started a thread" if threading.active_count() != 1 else ""
+    if launcher is None or problem:
+        _send(sock, {"op": "ready", "pid": os.getpid(), "error": problem or "ipykernel_launcher is not installed"})
         os._exit(1)
     preloader.start_recording()
     unsafe, failed = preloader.load(config.get("preload", ()))
@@ -271,6 +326,7 @@ def serve(fd: int) -> dict:
     config["unsafe"] = unsafe
     if unsafe:
         config["tainted"] = True
+    reports = tempfile.mkdtemp(prefix="cwp-kernel-modules-")
 
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_read, False)
@@ -289,22 +345,22 @@ def serve(fd: int) -> dict:
                     pass
             except BlockingIOError:
                 pass
-            _reap(sock, children)
+            _reap(sock, children, preloader, reports)
             if config.get("retired") and not children:
-                os._exit(0)
+                _leave(reports)
         if sock not in readable:
             continue
         messages = _receive_lines(sock, buffer)
         if messages is None:
-            _stop(children)
+            _stop(children, reports)
         for message in messages:
             op = message.get("op")
             if op == "quit":
-                _stop(children)
+                _stop(children, reports)
             elif op == "retire":
                 config["retired"] = config["tainted"] = True
                 if not children:
-                    os._exit(0)
+                    _leave(reports)
             elif op == "signal":
                 _signal_child(int(message["pid"]), int(message["signal"]), children)
             elif op == "spawn":
@@ -313,7 +369,7 @@ def serve(fd: int) -> dict:
                     _send(sock, {"op": "refused", "id": message["id"], "unsafe": config["unsafe"], "reason": reason})
                     continue
                 before = set(sys.modules)
-                unsafe, failed = preloader.load(message.get("preload", ()))
+                unsafe, failed = preloader.load([*preloader.learned, *message.get("preload", ())])
                 if unsafe:
                     config["tainted"] = True
                     config["unsafe"] = config["unsafe"] + unsafe
@@ -331,7 +387,7 @@ def serve(fd: int) -> dict:
                         os.close(handle)
                     sock.close()
                     os.setsid()
-                    return {**message, "launcher": launcher}
+                    return {**message, "launcher": launcher, "reports": reports}
                 children.add(pid)
                 _send(sock, {"op": "spawned", "id": message["id"], "pid": pid, "failed": failed, "files": added})
 
@@ -339,9 +395,11 @@ def serve(fd: int) -> dict:
 def run_kernel(job: dict) -> None:
     """In a forked child: become the kernel a fresh ``python -m ipykernel_launcher`` would be.
 
-    ``job`` holds ``args`` (the launcher's arguments), ``env``, ``cwd`` and
-    ``log`` (file receiving the kernel's stdout and stderr).
+    ``job`` holds ``args`` (the launcher's arguments), ``env``, ``cwd``,
+    ``log`` (file receiving the kernel's stdout and stderr) and ``reports``
+    (folder where the kernel lists, when it exits, the modules it imported).
     """
+    inherited = set(sys.modules)
     log = os.open(job["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644) if job.get("log") else None
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)
@@ -375,7 +433,19 @@ def run_kernel(job: dict) -> None:
 
         traceback.print_exc()
         status = 1
+    _report_imports(job.get("reports"), inherited)
     _exit(status, app)
+
+
+def _report_imports(reports: str | None, inherited: set[str]) -> None:
+    """List, for the server, the modules imported since the fork (in the order they were)."""
+    if not reports:
+        return
+    try:
+        with open(os.path.join(reports, f"{os.getpid()}.json"), "w", encoding="utf-8") as handle:
+            json.dump([name for name in list(sys.modules) if name not in inherited], handle)
+    except OSError:
+        pass
 
 
 def _exit(status: int, app=None) -> None:

@@ -146,7 +146,8 @@ class KernelServer:
         try:
             self._process = subprocess.Popen(
                 [sys.executable, "-c", forkserver.BOOTSTRAP, forkserver.__file__, str(theirs.fileno())],
-                env={k: v for k, v in env.items() if k not in forkserver.PER_KERNEL_VARIABLES}, cwd=os.fspath(cwd), pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                env={k: v for k, v in env.items() if k not in forkserver.PER_KERNEL_VARIABLES}, cwd=os.fspath(cwd),
+                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
                 stdout=handle, stderr=handle, start_new_session=True,
             )
         finally:

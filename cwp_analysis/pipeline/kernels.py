@@ -8,12 +8,15 @@ Starting a kernel from nothing costs a new interpreter plus the imports
 every notebook makes (pandas, scipy, matplotlib, the library): several
 seconds, paid again by each notebook.  By default a kernel is therefore
 *forked* from a kernel server (:mod:`cwp_analysis.pipeline.forkserver`)
-that imported all that once.  The forked kernel has the environment,
-working directory, ``sys.argv`` and ``sys.path`` a fresh kernel would
-have, so a notebook's outputs are byte-identical either way (a test
-checks it).  One server serves every kernel with the same environment and
-working directory (:func:`server_key`); servers are kept for the life of
-the process, so consecutive builds and benchmark runs reuse them.
+that imported all that once: the modules the notebooks import, and those
+the kernels it forked reported importing while they ran (what the library
+imports lazily, myst-nb's glue ...).  The forked kernel has the
+environment, working directory, ``sys.argv`` and ``sys.path`` a fresh
+kernel would have, so a notebook's outputs are byte-identical either way
+(a test checks it).  One server serves every kernel with the same
+environment and working directory (:func:`~cwp_analysis.pipeline.kernel_server.server_key`);
+servers are kept for the life of the process, so consecutive builds and
+benchmark runs reuse them.
 
 A fresh kernel is started instead when
 
@@ -25,11 +28,18 @@ A fresh kernel is started instead when
 * the server cannot start, dies, or refuses three times.
 
 A server refuses a kernel when a module it was asked to import first
-printed something, raised a warning, read a data file or started a
-thread (a fresh kernel importing it in a cell would show or record that);
-it is then replaced by a server that does not import that module.  A
-server whose imported project files or ``sys.path`` folders changed since
-it started is replaced too.
+printed something, raised a warning, read a data file, wrote a file under
+the project root or started a thread (a fresh kernel importing it in a
+cell would show or record that); it is then replaced by a server that does
+not import that module.  A server whose imported project files or
+``sys.path`` folders changed since it started is replaced too (it retires:
+the kernels it forked finish).
+
+What stays different: a module is imported once, in the server, instead
+of once per kernel.  A module whose import depends on what a notebook did
+before importing it (an environment variable it set, the folder it
+changed to) would see the server's state instead; no module the notebooks
+use does that, and the byte-identity test runs the real chapters.
 
 References
 ----------

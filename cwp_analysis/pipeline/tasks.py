@@ -14,6 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cwp_analysis.errors import CwpError
 from cwp_analysis.pipeline.cache import CacheEntry
@@ -273,8 +274,9 @@ def describe_failure(source: Path, executed: Path, error: BaseException, executi
     saved = load_json(executed) or {}
     saved_cells = [c for c in saved.get("cells", []) if ERROR_MARKER_TAG not in c.get("metadata", {}).get("tags", [])]
     if isinstance(error, execution_error):
-        executed_index = error.cell_index
-        message = f"{error.ename}: {_first_line(error.evalue)}".rstrip(": ")
+        failed: Any = error  # papermill's PapermillExecutionError, imported by the caller
+        executed_index = failed.cell_index
+        message = f"{failed.ename}: {_first_line(failed.evalue)}".rstrip(": ")
     else:
         # the kernel died or a cell timed out: cells run in order, so the failing
         # cell is the last one Papermill recorded a start time for
