@@ -384,9 +384,14 @@ def test_one_server_started_ahead_serves_every_notebook_of_a_build(project, tmp_
         notebook = json.loads(path.read_text(encoding="utf-8"))
         tasks.append(NotebookTask(path.stem, path, path.name, "k", {}, OUTPUT_DIR_PARAMETER in declared_parameters(
             notebook), project / "notebooks", env))
+    cpu_before = kernel_server.forked_kernels_cpu_seconds()
     outcomes = execute_notebooks(tasks, NotebookCache(tmp_path / "cache", project), FileHasher(), jobs=2)
     assert sorted(o.status for o in outcomes) == ["executed", "executed"]
     assert len(spawned) == 2 and len(servers) == 1
+    # the kernels' CPU time, which the server (their parent) reaped, is reported here
+    assert all(process.cpu_seconds > 0 for process in spawned)
+    assert kernel_server.forked_kernels_cpu_seconds() - cpu_before == pytest.approx(
+        sum(process.cpu_seconds for process in spawned))
     # started before the first notebook, with 01_counts's imports; the environment predicted for it
     # is the one the kernels were launched with, or a second server would have started
     assert "pandas" in servers[0]

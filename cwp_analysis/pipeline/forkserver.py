@@ -72,6 +72,7 @@ import socket
 import sys
 import tempfile
 import threading
+import time
 import warnings
 from importlib.machinery import all_suffixes
 from typing import NoReturn
@@ -254,13 +255,14 @@ def _path_stamps() -> list[list]:
 def _reap(sock: socket.socket, children: set[int], preloader: _Preloader, reports: str) -> None:
     while children:
         try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
+            pid, status, usage = os.wait4(-1, os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
             return
         children.discard(pid)
-        _send(sock, {"op": "exit", "pid": pid, "status": os.waitstatus_to_exitcode(status)})
+        _send(sock, {"op": "exit", "pid": pid, "status": os.waitstatus_to_exitcode(status),
+                     "cpu": usage.ru_utime + usage.ru_stime})
         preloader.learn(os.path.join(reports, f"{pid}.json"))
 
 
@@ -280,6 +282,16 @@ def _signal_child(pid: int, signum: int, children: set[int]) -> None:
 def _stop(children: set[int], reports: str) -> NoReturn:
     for pid in list(children):
         _signal_child(pid, signal.SIGKILL, children)
+    deadline = time.monotonic() + 5
+    while children and time.monotonic() < deadline:  # reap them, so their time counts as the server's
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid:
+            children.discard(pid)
+        else:
+            time.sleep(0.01)
     _leave(reports)
 
 
