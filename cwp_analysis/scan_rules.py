@@ -174,10 +174,8 @@ class Scanner:
 
     # -- rules on units of text ---------------------------------------------
     def identifiers(self, name: str, text: str, **where) -> None:
-        if self.reference.id_regex is None:
-            return
-        for match in self.reference.id_regex.finditer(text):
-            self.add(Finding(name, RULE_RESPONDENT_ID, match.group(0), detail="is a respondent identifier",
+        for identifier in self.reference.find_identifiers(text):
+            self.add(Finding(name, RULE_RESPONDENT_ID, identifier, detail="is a respondent identifier",
                              **where))
 
     def codes(self, name: str, tokens: Sequence[int | None], **where) -> None:
