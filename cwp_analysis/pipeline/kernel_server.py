@@ -360,6 +360,7 @@ class KernelServerPool:
         self._lock = threading.Lock()
         self._servers: OrderedDict[tuple, KernelServer] = OrderedDict()
         self._retired: list[KernelServer] = []
+        self._owner = os.getpid()
         self._excluded: set[str] = set()
         self._broken: set[tuple] = set()
 
@@ -376,8 +377,13 @@ class KernelServerPool:
             if server is not None and server.alive:
                 self._servers.move_to_end(key)
                 return server
-            modules = [name for name in dict.fromkeys([*DEFAULT_PRELOAD, *preload])]
-            server = KernelServer(env, cwd, modules, exclude=self._excluded)
+            modules = list(dict.fromkeys([*DEFAULT_PRELOAD, *preload]))
+            try:
+                server = KernelServer(env, cwd, modules, exclude=self._excluded)
+            except OSError as error:  # no interpreter, no folder, no temporary file: fresh kernels, then
+                _log.warning("kernel server cannot start, starting fresh kernels: %s", error)
+                self._broken.add(key)
+                return None
             self._servers[key] = server
             while len(self._servers) > self.max_servers:
                 retired.append(self._servers.popitem(last=False)[1])
@@ -422,7 +428,13 @@ class KernelServerPool:
         return None
 
     def shutdown(self) -> None:
-        """Stop every server (and so every kernel they forked)."""
+        """Stop every server (and so every kernel they forked).
+
+        Only in the process that started them: a child forked from it (which
+        runs the ``atexit`` handlers it inherited) leaves them alone.
+        """
+        if os.getpid() != self._owner:
+            return
         with self._lock:
             servers = [*self._servers.values(), *self._retired]
             self._servers.clear()

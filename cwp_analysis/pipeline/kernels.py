@@ -52,6 +52,7 @@ from __future__ import annotations
 import ast
 import functools
 import json
+import logging
 import os
 import signal
 import sys
@@ -60,6 +61,8 @@ import weakref
 from collections.abc import Mapping, Sequence
 
 from cwp_analysis.pipeline.kernel_server import SERVERS, ForkedKernel
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "FRESH_KERNELS_ENV",
@@ -244,8 +247,12 @@ def kernel_manager_class():
             KERNELS.launching(self)
             env = kw.get("env") or {}
             if self.fork_server and _forkable(kernel_cmd, env):
-                process = SERVERS.spawn(args=kernel_cmd[3:], env=env, cwd=os.fspath(kw.get("cwd") or os.getcwd()),
-                                        log=self.log_file, preload=list(self.preload))
+                try:
+                    process = SERVERS.spawn(args=kernel_cmd[3:], env=env, cwd=os.fspath(kw.get("cwd") or os.getcwd()),
+                                            log=self.log_file, preload=list(self.preload))
+                except Exception:  # noqa: BLE001 - a server problem must not fail the notebook
+                    _log.warning("cannot fork a kernel, starting a fresh one", exc_info=True)
+                    process = None
                 if process is not None and KERNELS.stopping:  # interrupted while the server was busy
                     process.kill()
                     raise RuntimeError("the build is stopping; no new kernel is started")
