@@ -24,6 +24,7 @@ from cwp_analysis.publication import (
 )
 
 __all__ = [
+    "UNDEFINED_TEXT",
     "shown_rows",
     "cell_text",
     "share_text",
@@ -68,8 +69,12 @@ def shown_rows(disclosed: DisclosedTable, columns: Sequence) -> pd.Series:
     return ~disclosed.suppressed[list(columns)].any(axis=1)
 
 
+#: What the prose says for a statistic the data leave undefined (no answers, too few pairs).
+UNDEFINED_TEXT = "not defined (too few answers)"
+
+
 def cell_text(disclosed: DisclosedTable, row, column, fmt: str | None = None, *,
-              suffix: str = "", withheld: str = WITHHELD_TEXT) -> str:
+              suffix: str = "", withheld: str = WITHHELD_TEXT, empty: str | None = UNDEFINED_TEXT) -> str:
     """One published cell as text for the prose, or ``withheld`` if it was suppressed.
 
     Parameters
@@ -81,6 +86,9 @@ def cell_text(disclosed: DisclosedTable, row, column, fmt: str | None = None, *,
         :func:`format` spec for a shown number (e.g. ``".0f"``).
     suffix : str
         Appended to a shown value (e.g. ``"%"``), not to ``withheld``.
+    empty : str or None, default :data:`UNDEFINED_TEXT`
+        Returned for an empty cell (a statistic the data leave undefined,
+        such as a share of no answers); None makes an empty cell an error.
     withheld : str
         Returned for a withheld cell.
 
@@ -105,7 +113,9 @@ def cell_text(disclosed: DisclosedTable, row, column, fmt: str | None = None, *,
     if bool(disclosed.suppressed.at[row, column]):
         return withheld
     value = disclosed.table.at[row, column]
-    if _is_missing(value):
+    if _is_missing(value) or value == "":
+        if empty is not None:
+            return empty
         raise ValueError(f"cell ({row!r}, {column!r}) is empty")
     if not fmt:
         return f"{value}{suffix}"

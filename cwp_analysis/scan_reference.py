@@ -300,7 +300,8 @@ def survey_reference(
             for i in range(cells.shape[0]):
                 if present[i, j] and not whole[i, j] and len(cells[i, j]) >= FREE_TEXT_MIN_LENGTH:
                     key = normal_text(cells[i, j])
-                    if seen[key] == 1:
+                    # an answer label of the codebook (cells may hold labels) is the project's own text
+                    if seen[key] == 1 and not (known and key in known):
                         free_texts.setdefault(key, f"row {i + 2}, column {column!r} of {name}")
     searched = sorted((i for i in ids if len(i) >= MIN_ID_LENGTH and not i.isdigit()), key=lambda s: (-len(s), s))
     plain = frozenset(i for i in searched if ID_TOKEN.fullmatch(i))

@@ -78,6 +78,7 @@ from cwp_analysis.outcome_tables import (
     workstar_publication_table,
 )
 from cwp_analysis.prose import (
+    UNDEFINED_TEXT,
     cell_text,
     count_shown,
     count_shown_text,
@@ -124,6 +125,7 @@ __all__ = [
     "withhold_cells",
     "withheld_note",
     "WITHHELD_TEXT",
+    "UNDEFINED_TEXT",
     "P_FLOOR",
     "TEST_COLUMNS",
     "ADJUSTED_COLUMNS",

@@ -72,7 +72,7 @@ def _executed(tmp_path_factory, name: str) -> tuple[Path, Path, Path]:
 
 def _notebook_text(cache: Path, name: str) -> str:
     """Everything an executed notebook displays (outputs only), from the newest cache entry."""
-    candidates = sorted(cache.rglob(f"{name}.ipynb"), key=lambda p: p.stat().st_mtime)
+    candidates = sorted(cache.glob(f"objects/{name}-*/executed.ipynb"), key=lambda p: p.stat().st_mtime)
     assert candidates, f"no executed copy of {name} in {cache}"
     notebook = json.loads(candidates[-1].read_text(encoding="utf-8"))
     parts = []
