@@ -79,7 +79,9 @@ def _notebook_text(cache: Path, name: str) -> str:
     for cell in notebook["cells"]:
         for output in cell.get("outputs", []):
             assert output.get("output_type") != "error", f"{name}: {output.get('ename')}: {output.get('evalue')}"
-            for value in output.get("data", {}).values():
+            for kind, value in output.get("data", {}).items():
+                if kind.startswith("image/"):
+                    continue  # base64 pixels, not text a reader sees
                 parts.append(value if isinstance(value, str) else "".join(value) if isinstance(value, list)
                              else json.dumps(value))
             parts.append("".join(output.get("text", "")))

@@ -102,7 +102,10 @@ def test_the_surveys_differ_from_each_other_and_are_small():
 def test_no_withheld_count_can_be_recovered_from_a_small_survey_book(survey_book, name):
     _, book = survey_book(name)
     report = attack_site(book.site)
-    assert len(report.pages) >= 14 and report.withheld > 0  # the attack did read withheld cells
+    assert len(report.pages) >= 14
+    # the attack did read withheld cells; with every answer identical, each count is 0 or the whole base,
+    # so nothing is small and nothing is withheld
+    assert report.withheld > 0 or name == "identical-12"
     assert report.recoveries == (), f"{len(report.recoveries)} recovered in the {name} book:\n" + _listing(
         report.recoveries)
 
