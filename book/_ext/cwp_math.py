@@ -27,7 +27,6 @@ import re
 import shutil
 import socket
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -64,9 +63,16 @@ def _katex_dist() -> Path:
         raise ExtensionError(str(error)) from None
 
 
-def _vendor_assets(dist: Path) -> Path:
-    """A temporary folder holding ``_katex/`` (stylesheet, WOFF2 fonts, licence) for html_extra_path."""
-    root = Path(tempfile.mkdtemp(prefix="cwp-katex-"))
+#: Folder, beside the book's configuration, that holds the vendored assets during a build.  A fixed,
+#: relative name: an absolute temporary path in ``html_extra_path`` would change Sphinx's configuration
+#: hash (``.buildinfo``) from one build to the next, and two clean builds must be byte-identical.
+ASSETS_FOLDER = "_cwp_katex_assets"
+
+
+def _vendor_assets(dist: Path, confdir: Path) -> Path:
+    """A folder beside the configuration holding ``_katex/`` (stylesheet, WOFF2 fonts, licence)."""
+    root = Path(confdir) / ASSETS_FOLDER
+    shutil.rmtree(root, ignore_errors=True)
     target = root / SITE_FOLDER
     (target / "fonts").mkdir(parents=True)
     css = woff2_only((dist / "katex.min.css").read_text(encoding="utf-8"))
@@ -120,9 +126,9 @@ def _config_inited(app, config):
     # A placeholder: the real stylesheet is linked per page from _katex/ (see _page_context).
     config.katex_css_path = "katex.min.css"
     config.html_math_renderer = "katex"
-    assets = _vendor_assets(dist)
+    assets = _vendor_assets(dist, Path(app.confdir))
     app._cwp_katex_assets = assets
-    config.html_extra_path = [*config.html_extra_path, str(assets)]
+    config.html_extra_path = [*config.html_extra_path, ASSETS_FOLDER]
 
     from sphinxcontrib import katex
 

@@ -145,7 +145,10 @@ def _filter_page(app, pagename, page):
 
 
 def _config_inited(app, config):
-    config.html_static_path = [*config.html_static_path, str(Path(__file__).parent / "static")]
+    # relative to the configuration folder: an absolute path of the (temporary, staged) book would change
+    # Sphinx's configuration hash from build to build, and two clean builds must be byte-identical
+    static = Path(__file__).parent / "static"
+    config.html_static_path = [*config.html_static_path, os.path.relpath(static, app.confdir)]
 
 
 def setup(app):
